@@ -1,0 +1,98 @@
+// The recipe model. Recipes import only from here (and runner/engine/primitives): no listr2, no ssh2.
+import type { RunOptions, RunResult, UploadOptions } from '../transport/types.js';
+import type { HostSpec, Inventory, Vars } from '../inventory/types.js';
+
+export type Status = 'ok' | 'changed' | 'failed' | 'skipped';
+
+/** A fact: one read-only command and a parser. Read on demand, cached per host per run. */
+export interface Fact<T> {
+  name: string;
+  command: string;
+  parse(result: RunResult): T;
+}
+
+/** What a step sees of the host it runs on. Every command runs as root (sudo when the login is not root). */
+export interface HostContext {
+  readonly name: string;
+  readonly spec: HostSpec;
+  readonly groups: readonly string[];
+  /** Merged vars: host over group over global, then run options (flags) on top. */
+  readonly vars: Vars;
+  readonly inventory: Inventory;
+  /** Secrets given to the run (stats password, ...): never log them. */
+  readonly secrets: Readonly<Record<string, string | undefined>>;
+  readonly dryRun: boolean;
+  /** Runs a command; resolves whatever the exit code. */
+  run(cmd: string, opts?: RunOptions): Promise<RunResult>;
+  /** Runs a command; resolves with stdout, throws StepError(stderr) on a non-zero exit. */
+  sh(cmd: string, opts?: RunOptions): Promise<string>;
+  upload(path: string, content: string | Buffer, opts?: UploadOptions): Promise<void>;
+  fact<T>(fact: Fact<T>): Promise<T>;
+  /** Forget a cached fact (after a step changed what it reads). */
+  forget(fact: Fact<unknown>): void;
+  /** A short live progress line for long steps (current package, phase). */
+  progress(text: string): void;
+}
+
+/** What a check found. 'change' carries what apply would do, shown by --dry-run. */
+export type Check =
+  | { state: 'ok'; note?: string }
+  | { state: 'change'; note?: string; diff?: string; commands?: string[] }
+  | { state: 'skip'; reason: string };
+
+export interface ApplyOutcome {
+  /** Set false when apply found nothing to do after all (e.g. apt upgraded nothing). */
+  changed?: boolean;
+  note?: string;
+}
+
+export interface Step {
+  name: string;
+  /** Read-only. Must be safe to run in --dry-run. */
+  check(h: HostContext): Promise<Check>;
+  /** Only called when check said 'change' and this is not a dry run. */
+  apply(h: HostContext, check: Extract<Check, { state: 'change' }>): Promise<ApplyOutcome | void>;
+  /** Handlers (by name, in the same recipe) to run at the end of the host's run when this step changed. */
+  notify?: string[];
+}
+
+export interface Handler {
+  name: string;
+  run(h: HostContext): Promise<void>;
+}
+
+export interface Recipe {
+  name: string;
+  /** One line for `haforge list`. */
+  summary: string;
+  /** Groups it applies to; 'all' for every host. */
+  roles: string[];
+  /** Recipes that must run before this one when both are planned. */
+  after?: string[];
+  /**
+   * Prerequisite probes: when the recipe runs without its dependencies (`run X`), each is checked and a
+   * failure names the recipe that provides it (`--with-deps` plans it instead).
+   */
+  requires?: { recipe: string; fact: Fact<boolean>; what: string }[];
+  steps(h: HostContext): Step[] | Promise<Step[]>;
+  handlers?: Handler[];
+}
+
+/** A failure with a one-line reason for the recap (no stack trace shown to users). */
+export class StepError extends Error {
+  constructor(message: string, readonly detail?: string) {
+    super(message);
+    this.name = 'StepError';
+  }
+}
+
+export interface StepResult {
+  host: string;
+  recipe: string;
+  step: string;
+  status: Status;
+  durationMs: number;
+  message?: string;
+  diff?: string;
+  commands?: string[];
+}

@@ -1,0 +1,36 @@
+// A validated inventory: what the rest of haforge reads. Loading and validation live beside it.
+
+export type Vars = Record<string, unknown>;
+
+export type AuthSpec =
+  | { kind: 'key'; keyFile: string }
+  | { kind: 'agent' }
+  /** passwordEnv: the environment variable holding it; prompted on a TTY when unset. */
+  | { kind: 'password'; passwordEnv: string; password?: string };
+
+export interface HostSpec {
+  name: string;
+  address: string;
+  port: number;
+  user: string;
+  auth: AuthSpec;
+  /** Use sudo for root work (user is not root). */
+  sudo: boolean;
+  /** Environment variable with the sudo password (prompted on a TTY when unset). */
+  sudoPasswordEnv?: string;
+  groups: string[];
+  /** Merged: host over group over global. */
+  vars: Vars;
+}
+
+export interface Inventory {
+  /** Absolute path of the file it was read from (or '<generated>'). */
+  file: string;
+  hosts: HostSpec[];
+  /** group name -> host names, in file order */
+  groups: Record<string, string[]>;
+  knownHostsFile?: string;
+  vars: Vars;
+  /** Non-fatal findings (e.g. a clear-text password) shown before the run. */
+  warnings: string[];
+}

@@ -1,0 +1,65 @@
+// The transport's contract: what the engine may ask of one host. Nothing here knows what a recipe is.
+
+export interface RunResult {
+  stdout: string;
+  stderr: string;
+  /** Exit code; null when the command was ended by a signal or the connection dropped. */
+  code: number | null;
+  signal: string | null;
+}
+
+export interface RunOptions {
+  /** Data written to the command's stdin, then stdin is closed. Never put secrets in the command string. */
+  stdin?: string | Buffer;
+  /** Run as root. For a non-root login this wraps the command in sudo, password through stdin. */
+  sudo?: boolean;
+  /** Called with each chunk of stdout/stderr as it arrives (progress on long steps). */
+  onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void;
+  /** Kill the channel after this long; the result then has code null. */
+  timeoutMs?: number;
+}
+
+export interface UploadOptions {
+  /** Octal permission bits, e.g. 0o640. Set on the temp file before the rename. */
+  mode?: number;
+  owner?: string;
+  group?: string;
+}
+
+export interface Remote {
+  readonly name: string;
+  /** True when the login user is root (no sudo needed). */
+  readonly isRoot: boolean;
+  run(cmd: string, opts?: RunOptions): Promise<RunResult>;
+  /** Atomic: temp file beside the target, mode/owner set, then rename. */
+  upload(path: string, content: string | Buffer, opts?: UploadOptions): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type AuthConfig =
+  | { kind: 'key'; keyFile: string; passphrase?: string }
+  | { kind: 'agent'; socket?: string }
+  | { kind: 'password'; password: string };
+
+export type HostKeyPolicy =
+  /** Only keys already in known_hosts. */
+  | 'strict'
+  /** Unknown keys are recorded (trust on first use); changed keys are still refused. */
+  | 'accept-new'
+  /** Unknown keys are shown to askHostKey; changed keys are still refused. */
+  | 'ask';
+
+export interface ConnectOptions {
+  name: string;
+  address: string;
+  port: number;
+  user: string;
+  auth: AuthConfig;
+  sudoPassword?: string;
+  knownHostsFile: string;
+  hostKeyPolicy: HostKeyPolicy;
+  askHostKey?: (host: string, fingerprint: string) => Promise<boolean>;
+  connectTimeoutMs: number;
+  /** Parallel channels on the one connection; stays below OpenSSH's MaxSessions (10). */
+  maxChannels?: number;
+}
