@@ -1,0 +1,64 @@
+// Builds the HostContext a step sees from a live connection: facts cached per host, commands logged.
+import type { Remote, RunOptions } from '../transport/types.js';
+import type { HostSpec, Inventory, Vars } from '../inventory/types.js';
+import { StepError, type Fact, type HostContext } from './types.js';
+
+export interface HostContextOptions {
+  remote: Remote;
+  spec: HostSpec;
+  inventory: Inventory;
+  /** Run-level overrides (flags, wizard answers), on top of the host's merged vars. */
+  overrides: Vars;
+  secrets: Record<string, string | undefined>;
+  dryRun: boolean;
+  /** Called with every command before it runs (--verbose); the reporter redacts. */
+  onCommand?: (host: string, cmd: string) => void;
+  onProgress?: (host: string, text: string) => void;
+}
+
+export function createHostContext(o: HostContextOptions): HostContext {
+  const facts = new Map<string, Promise<unknown>>();
+  const run = (cmd: string, opts?: RunOptions) => {
+    o.onCommand?.(o.spec.name, cmd);
+    return o.remote.run(cmd, opts);
+  };
+  const ctx: HostContext = {
+    name: o.spec.name,
+    spec: o.spec,
+    groups: o.spec.groups,
+    vars: { ...o.spec.vars, ...o.overrides },
+    inventory: o.inventory,
+    secrets: o.secrets,
+    dryRun: o.dryRun,
+    run,
+    async sh(cmd, opts) {
+      const r = await run(cmd, opts);
+      if (r.code !== 0) {
+        const why = (r.stderr.trim() || r.stdout.trim()).split('\n').slice(-3).join(' | ');
+        throw new StepError(`command failed (${r.code ?? r.signal ?? 'no exit code'}): ${why || cmd}`, r.stderr);
+      }
+      return r.stdout;
+    },
+    upload(path, content, opts) {
+      o.onCommand?.(o.spec.name, `upload ${path}${opts?.mode !== undefined ? ` mode ${opts.mode.toString(8)}` : ''}`);
+      return o.remote.upload(path, content, opts);
+    },
+    fact<T>(fact: Fact<T>): Promise<T> {
+      let p = facts.get(fact.name) as Promise<T> | undefined;
+      if (!p) {
+        p = run(fact.command).then((r) => fact.parse(r));
+        // A failed read is not cached: the next asker tries again.
+        p.catch(() => facts.delete(fact.name));
+        facts.set(fact.name, p);
+      }
+      return p;
+    },
+    forget(fact) {
+      facts.delete(fact.name);
+    },
+    progress(text) {
+      o.onProgress?.(o.spec.name, text);
+    },
+  };
+  return ctx;
+}

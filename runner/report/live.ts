@@ -1,0 +1,84 @@
+// The live view of a run. On a TTY: listr2's default renderer, one task per host with its current step.
+// Otherwise (pipes, CI, logs): one plain line per finished step. --json: nothing live.
+import { Listr } from 'listr2';
+import chalk from 'chalk';
+import type { ExecutorEvents, HostSummary } from '../engine/executor.js';
+import type { StepResult } from '../engine/types.js';
+import type { Redactor } from './redact.js';
+import { counts, seconds, statusWord } from './format.js';
+
+export type LiveMode = 'tty' | 'lines' | 'silent';
+
+export interface LiveView {
+  events: ExecutorEvents;
+  /** Resolves when the view has drawn its last frame. */
+  done: Promise<void>;
+}
+
+interface Deferred {
+  resolve(): void;
+  reject(e: Error): void;
+  // listr2's wrapper type is deeply generic; we only set title and output on it.
+  task?: { title?: string; output?: string };
+}
+
+export function createLiveView(hosts: readonly string[], mode: LiveMode, o: { verbose: boolean; redactor: Redactor }): LiveView {
+  const r = (s: string) => o.redactor.redact(s);
+  if (mode === 'lines') return lineView(o.verbose, r);
+  if (mode === 'silent') return { events: {}, done: Promise.resolve() };
+
+  const views = new Map<string, Deferred>();
+  const ready = new Map<string, Promise<void>>();
+  const list = new Listr(
+    hosts.map((host) => ({
+      title: host,
+      task: (_ctx: unknown, task: { title?: string; output?: string }) =>
+        new Promise<void>((resolve, reject) => {
+          views.set(host, { resolve, reject, task });
+        }),
+    })),
+    { concurrent: true, exitOnError: false, renderer: 'default' },
+  );
+  const done = list.run().then(() => undefined, () => undefined);
+  // listr2 starts task bodies on its next tick; events can come earlier, so they wait for the view.
+  for (const h of hosts) ready.set(h, new Promise((res) => setTimeout(res, 0)));
+  const withView = (host: string, fn: (v: Deferred) => void) => {
+    const v = views.get(host);
+    if (v) fn(v);
+    else void ready.get(host)?.then(() => views.get(host) && fn(views.get(host)!));
+  };
+  const events: ExecutorEvents = {
+    stepStart: (host, recipe, step) => withView(host, (v) => v.task && (v.task.output = r(`${recipe} › ${step}`))),
+    progress: (host, text) => withView(host, (v) => v.task && (v.task.output = r(text))),
+    command: o.verbose ? (host, cmd) => withView(host, (v) => v.task && (v.task.output = r(`$ ${cmd}`))) : undefined,
+    hostEnd: (host, s: HostSummary) =>
+      withView(host, (v) => {
+        if (v.task) v.task.title = `${host}  ${counts(s.counts)}  ${seconds(s.durationMs)}`;
+        if (s.status === 'failed') v.reject(new Error(r(`${host}: ${s.error ?? 'failed'}`)));
+        else v.resolve();
+      }),
+  };
+  return { events, done };
+}
+
+function lineView(verbose: boolean, r: (s: string) => string): LiveView {
+  const lastProgress = new Map<string, number>();
+  const print = (s: string) => process.stdout.write(`${r(s)}\n`);
+  const events: ExecutorEvents = {
+    hostStart: (host) => print(`${chalk.bold(host)} | started`),
+    stepEnd: (x: StepResult) =>
+      print(
+        `${chalk.bold(x.host)} | ${x.recipe} › ${x.step}: ${statusWord(x.status)} ${chalk.dim(seconds(x.durationMs))}` +
+          (x.message && (x.status !== 'ok' || verbose) ? ` — ${x.message}` : ''),
+      ),
+    // Throttled, so a long apt run shows signs of life without flooding a log.
+    progress: (host, text) => {
+      const now = Date.now();
+      if (now - (lastProgress.get(host) ?? 0) < 2000) return;
+      lastProgress.set(host, now);
+      print(`${chalk.bold(host)} | … ${text}`);
+    },
+    command: verbose ? (host, cmd) => print(chalk.dim(`${host} | $ ${cmd}`)) : undefined,
+  };
+  return { events, done: Promise.resolve() };
+}
