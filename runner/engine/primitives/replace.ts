@@ -1,0 +1,37 @@
+// replace(): the sed step. Lines matching a pattern are rewritten; a file or line that is absent is fine.
+import { createTwoFilesPatch } from 'diff';
+import { quote } from '../../transport/quote.js';
+import type { Step } from '../types.js';
+
+export interface ReplaceSpec {
+  path: string;
+  /** Must have the `m` flag when anchored per line; `g` is added. */
+  pattern: RegExp;
+  replacement: string;
+  name?: string;
+  notify?: string[];
+}
+
+export function replace(spec: ReplaceSpec): Step {
+  const global = new RegExp(spec.pattern.source, spec.pattern.flags.includes('g') ? spec.pattern.flags : `${spec.pattern.flags}g`);
+  let next = '';
+  let mode = 0o644;
+  return {
+    name: spec.name ?? `replace in ${spec.path}`,
+    notify: spec.notify,
+    async check(h) {
+      const p = quote(spec.path);
+      const r = await h.run(`if [ -f ${p} ]; then stat -c %a ${p}; cat ${p}; else echo absent; fi`);
+      if (r.stdout === 'absent\n') return { state: 'ok', note: `${spec.path} is absent` };
+      const nl = r.stdout.indexOf('\n');
+      mode = parseInt(r.stdout.slice(0, nl), 8);
+      const current = r.stdout.slice(nl + 1);
+      next = current.replace(global, spec.replacement);
+      if (next === current) return { state: 'ok', note: 'no line to change' };
+      return { state: 'change', diff: createTwoFilesPatch(spec.path, spec.path, current, next) };
+    },
+    async apply(h) {
+      await h.upload(spec.path, next, { mode });
+    },
+  };
+}
