@@ -1,0 +1,162 @@
+// The inventory file's shape (keys and value types), checked with zod. zod's own messages are
+// replaced: each leaf says what it expects, and toProblems() adds what was found and a hint.
+// Cross-host rules (lb/web, duplicates, files on disk) live in load.ts.
+import { isIP } from 'node:net';
+import { z } from 'zod';
+import { closest, describe, formatPath, type Problem } from './errors.js';
+
+/** zod option: our words instead of zod's; "found ..." is added when translating. */
+const expect = (what: string) => ({ error: () => what });
+
+const PORT = 'an integer 1-65535';
+const ADDRESS = 'an IPv4 or IPv6 address or a DNS name';
+const ENV = 'an environment variable name (letters, digits, _)';
+const BOOL = 'true or false';
+const HOST = 'a mapping of host settings';
+
+const port = z.int(expect(PORT)).min(1, expect(PORT)).max(65535, expect(PORT));
+const text = (what: string) => z.string(expect(what)).regex(/^\S+$/, expect(what));
+const envName = z.string(expect(ENV)).regex(/^[A-Za-z_][A-Za-z0-9_]*$/, expect(ENV));
+const bool = z.boolean(expect(BOOL));
+const vars = z.record(z.string(), z.unknown(), expect('a mapping of variables')).nullable();
+const address = z.string(expect(ADDRESS)).refine(isAddress, expect(ADDRESS));
+
+/** IPv4/IPv6 literal or an RFC 1123 host name. `300.1.2.3` is neither: all-numeric names are not names. */
+export function isAddress(value: string): boolean {
+  if (isIP(value)) return true;
+  const name = value.endsWith('.') ? value.slice(0, -1) : value;
+  if (name.length === 0 || name.length > 253 || /^[\d.]+$/.test(name)) return false;
+  return name.split('.').every((label) => /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(label));
+}
+
+/** Connection settings: the same keys at every level (global ssh, group ssh, host). */
+const sshKeys = {
+  user: text('a user name').optional(),
+  port: port.optional(),
+  key: z.string(expect('a path to a private key file')).min(1, expect('a path to a private key file')).optional(),
+  agent: bool.optional(),
+  password_env: envName.optional(),
+  password: z.string(expect('a string')).min(1, expect('a non-empty string')).optional(),
+  sudo: bool.optional(),
+  sudo_password_env: envName.optional(),
+};
+
+const globalSsh = z.strictObject(
+  { ...sshKeys, known_hosts: z.string(expect('a file path')).min(1, expect('a file path')).optional() },
+  expect('a mapping of SSH settings'),
+);
+const groupSsh = z.strictObject(sshKeys, expect('a mapping of SSH settings'));
+const host = z.strictObject({ address: address.optional(), ...sshKeys, vars: vars.optional() }, expect(HOST));
+const group = z.strictObject(
+  {
+    vars: vars.optional(),
+    ssh: groupSsh.nullable().optional(),
+    // null: `web1:` with no value, i.e. the host listed by name only (defined in another group).
+    hosts: z.record(z.string(), host.nullable(), expect('a mapping of host name to host settings')).nullable().optional(),
+  },
+  expect('a mapping with hosts (and optionally vars, ssh)'),
+);
+
+export const inventorySchema = z.strictObject(
+  {
+    vars: vars.optional(),
+    ssh: globalSsh.nullable().optional(),
+    groups: z.record(z.string(), group.nullable(), expect('a mapping of group name to group')).nullable().optional(),
+  },
+  expect('a mapping'),
+);
+
+export type InventoryInput = z.infer<typeof inventorySchema>;
+export type HostInput = z.infer<typeof host>;
+export type SshInput = z.infer<typeof globalSsh>;
+
+type Level = 'top' | 'ssh' | 'group' | 'group ssh' | 'host';
+
+const ALLOWED: Record<Level, string[]> = {
+  top: Object.keys(inventorySchema.shape),
+  ssh: Object.keys(globalSsh.shape),
+  group: Object.keys(group.shape),
+  'group ssh': Object.keys(groupSsh.shape),
+  host: Object.keys(host.shape),
+};
+
+function levelOf(path: readonly PropertyKey[]): Level {
+  if (path.length === 0) return 'top';
+  if (path.length === 1) return 'ssh';
+  if (path.length === 2) return 'group';
+  return path.length === 3 ? 'group ssh' : 'host';
+}
+
+/** Keys from Ansible inventories, and other likely intents, mapped to ours. */
+const ALIASES: Record<string, string> = {
+  ansible_host: 'address',
+  ansible_ssh_host: 'address',
+  host: 'address',
+  hostname: 'address',
+  ip: 'address',
+  ansible_port: 'port',
+  ansible_user: 'user',
+  username: 'user',
+  ansible_ssh_private_key_file: 'key',
+  identity_file: 'key',
+  ansible_become: 'sudo',
+  become: 'sudo',
+};
+
+/** Unknown keys that deserve an explanation rather than a spelling suggestion. */
+function explainUnknown(key: string, level: Level): string | undefined {
+  const sshKey = key in sshKeys || key === 'known_hosts';
+  if (/^(ansible_)?(become|sudo)_pass(word)?$/.test(key)) {
+    return 'a clear-text sudo password is not accepted; set sudo_password_env: HAFORGE_SUDO_PASSWORD and export the password in that variable';
+  }
+  if (key === 'known_hosts' && level !== 'ssh') return 'known_hosts can only be set in the top-level ssh block';
+  if (sshKey && (level === 'top' || level === 'group')) return `SSH settings go under ssh: (ssh: { ${key}: ... })`;
+  if (key === 'ssh' && level === 'host') return 'put SSH settings directly on the host (user: ..., port: ...), without ssh:';
+  if (key === 'children') return 'nested groups are not supported; list the hosts in each group';
+  if (key === 'hosts' && level === 'top') return 'hosts are listed per group: groups.<group>.hosts';
+  if (key === 'all' && level === 'top') {
+    return 'this looks like an Ansible inventory; haforge starts with groups: (see inventory/example.yaml)';
+  }
+  return undefined;
+}
+
+function unknownKey(key: string, level: Level): string {
+  const explained = explainUnknown(key, level);
+  if (explained) return `unknown key; ${explained}`;
+  const allowed = ALLOWED[level];
+  const guess = allowed.includes(ALIASES[key] ?? '') ? ALIASES[key] : closest(key, allowed);
+  return guess ? `unknown key; did you mean \`${guess}\`?` : `unknown key; expected one of: ${allowed.join(', ')}`;
+}
+
+/** A hint for common YAML slips: `sudo: yes` (a string in YAML 1.2), `port: "22"`. */
+function hintFor(expected: string, found: unknown): string {
+  if (expected === BOOL && typeof found === 'string' && /^(yes|no|on|off)$/i.test(found)) return ' (write true or false)';
+  if (expected === PORT && typeof found === 'string' && /^\d+$/.test(found)) return ' (write the number without quotes)';
+  if (expected === HOST && typeof found === 'string' && isAddress(found)) return ` (write { address: ${found} })`;
+  return '';
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let v = root;
+  for (const key of path) v = v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[key] : undefined;
+  return v;
+}
+
+/** Checks the shape; returns the data typed, or problems worded for users. */
+export function checkShape(raw: unknown): { data: InventoryInput; problems: [] } | { data?: undefined; problems: Problem[] } {
+  const result = inventorySchema.safeParse(raw);
+  if (result.success) return { data: result.data, problems: [] };
+  const problems: Problem[] = [];
+  for (const issue of result.error.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        problems.push({ path: formatPath([...issue.path, key]), message: unknownKey(key, levelOf(issue.path)) });
+      }
+    } else {
+      const found = valueAt(raw, issue.path);
+      const message = `expected ${issue.message}, found ${describe(found)}${hintFor(issue.message, found)}`;
+      problems.push({ path: formatPath(issue.path), message });
+    }
+  }
+  return { problems };
+}
