@@ -6,6 +6,8 @@ export interface RunResult {
   /** Exit code; null when the command was ended by a signal or the connection dropped. */
   code: number | null;
   signal: string | null;
+  /** Set when the command did not finish on its own: killed after timeoutMs, or the connection dropped. */
+  interrupted?: 'timeout' | 'disconnected';
 }
 
 export interface RunOptions {
@@ -24,6 +26,9 @@ export interface UploadOptions {
   mode?: number;
   owner?: string;
   group?: string;
+  /** Install as root (the default follows the Remote's becomeRoot); a non-root login stages the file in
+   * its home and moves it into place with sudo. */
+  sudo?: boolean;
 }
 
 export interface Remote {
@@ -62,4 +67,8 @@ export interface ConnectOptions {
   connectTimeoutMs: number;
   /** Parallel channels on the one connection; stays below OpenSSH's MaxSessions (10). */
   maxChannels?: number;
+  /** Run every command as root (sudo for a non-root login) unless a run says `sudo: false`. Default true. */
+  becomeRoot?: boolean;
+  /** Write new known_hosts entries hashed (`|1|...`), like OpenSSH's HashKnownHosts. Default false. */
+  hashKnownHosts?: boolean;
 }

@@ -1,0 +1,177 @@
+// One live SSH connection as the engine sees it: capped parallel channels, sudo when needed, atomic uploads.
+import type { Client, ClientChannel, SFTPWrapper } from 'ssh2';
+import type SSH2Promise from 'ssh2-promise';
+import { errorFields, TransportError } from './errors.js';
+import { driveChannel } from './exec.js';
+import { Semaphore } from './semaphore.js';
+import { newSudoMarkers, sudoWrap } from './sudo.js';
+import { finishFromStaging, finishInPlace, tempBeside, tempName } from './upload-plan.js';
+import type { Remote, RunOptions, RunResult, UploadOptions } from './types.js';
+
+/** The part of ssh2-promise's SSHConnection we use (its class is not exported as a type we can name). */
+export interface SshConnectionLike {
+  spawn(cmd: string, params?: string[], options?: object): Promise<ClientChannel>;
+}
+
+export interface SshRemoteInit {
+  name: string;
+  address: string;
+  port: number;
+  user: string;
+  sudoPassword?: string;
+  becomeRoot: boolean;
+  maxChannels: number;
+  ssh: SSH2Promise;
+  conn: SshConnectionLike;
+  client: Client;
+  /** Drops the ssh2-promise cache entry (it holds the config, password included). */
+  forget: () => void;
+}
+
+export class SshRemote implements Remote {
+  readonly name: string;
+  readonly isRoot: boolean;
+  private readonly channels: Semaphore;
+  private closed = false;
+  private lost = false;
+  private readonly clientClosed: Promise<void>;
+
+  constructor(private readonly o: SshRemoteInit) {
+    this.name = o.name;
+    this.isRoot = o.user === 'root';
+    this.channels = new Semaphore(o.maxChannels);
+    this.clientClosed = new Promise((resolve) =>
+      o.client.once('close', () => {
+        this.lost = true;
+        o.forget();
+        resolve();
+      }),
+    );
+    // ssh2 emits 'error' on keepalive timeout or a reset; 'close' follows and marks us lost.
+    o.client.on('error', () => undefined);
+  }
+
+  async run(cmd: string, opts: RunOptions = {}): Promise<RunResult> {
+    this.assertOpen();
+    return this.channels.with(async () => {
+      this.assertOpen(); // we may have waited for a slot while the connection went away
+      const elevate = (opts.sudo ?? this.o.becomeRoot) && !this.isRoot;
+      if (!elevate) return driveChannel(await this.openChannel(cmd), opts);
+      const markers = newSudoMarkers();
+      const channel = await this.openChannel(sudoWrap(cmd, markers));
+      return driveChannel(channel, opts, {
+        markers,
+        password: this.o.sudoPassword,
+        user: this.o.user,
+        host: this.name,
+      });
+    });
+  }
+
+  async upload(path: string, content: string | Buffer, opts: UploadOptions = {}): Promise<void> {
+    this.assertOpen();
+    if (!path.startsWith('/')) throw new TransportError('upload', `upload target must be an absolute path: ${path}`);
+    const data = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+    const placement = { mode: opts.mode ?? 0o644, owner: opts.owner, group: opts.group };
+    const elevate = (opts.sudo ?? this.o.becomeRoot) && !this.isRoot;
+
+    if (!elevate) {
+      const tmp = tempBeside(path);
+      await this.sftpWrite(tmp, data, path);
+      // The script removes the temp itself when a step fails.
+      await this.finish(path, finishInPlace(tmp, path, placement), false);
+      return;
+    }
+    // A non-root login cannot write beside /etc/...: stage in its home (sftp's working directory).
+    const staged = await this.sftpWrite(tempName(), data, path);
+    try {
+      await this.finish(path, finishFromStaging(staged, path, placement), true);
+    } finally {
+      // The script removes the staged copy, but not if sudo never ran (wrong password, dropped link).
+      await this.sftpUnlink(staged);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      await this.o.ssh.close();
+    } catch {
+      /* already gone */
+    }
+    // Wait for the socket to really close (bounded), so callers can exit the process cleanly.
+    let t: NodeJS.Timeout | undefined;
+    await Promise.race([this.clientClosed, new Promise<void>((r) => (t = setTimeout(r, 2000)))]);
+    if (t) clearTimeout(t);
+    this.o.forget();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new TransportError('disconnected', `connection to ${this.name} is closed`);
+    if (this.lost) {
+      throw new TransportError('disconnected', `connection to ${this.name} (${this.o.address}:${this.o.port}) was lost`);
+    }
+  }
+
+  private async openChannel(cmd: string): Promise<ClientChannel> {
+    try {
+      return await this.o.conn.spawn(cmd);
+    } catch (e) {
+      if (this.lost || /not connected/i.test(errorFields(e).message)) {
+        this.lost = true;
+        throw new TransportError('disconnected', `connection to ${this.name} (${this.o.address}:${this.o.port}) was lost`);
+      }
+      throw new TransportError('channel', `cannot open a channel on ${this.name}: ${errorFields(e).message}`);
+    }
+  }
+
+  private async finish(target: string, script: string, sudo: boolean): Promise<void> {
+    const r = await this.run(script, { sudo });
+    if (r.code !== 0) {
+      const why = r.stderr.trim().split('\n').pop() || (r.interrupted ?? `exit ${r.code ?? r.signal}`);
+      throw new TransportError('upload', `upload of ${target} to ${this.name} failed: ${why}`);
+    }
+  }
+
+  /** Writes `data` to a new file (0600, must not exist yet) and returns its absolute path. On failure the
+   * partial file is removed. */
+  private async sftpWrite(tmp: string, data: Buffer, target: string): Promise<string> {
+    return this.withSftp(async (sftp) => {
+      try {
+        await call<void>((cb) => sftp.writeFile(tmp, data, { mode: 0o600, flag: 'wx' }, cb));
+        return tmp.startsWith('/') ? tmp : await call<string>((cb) => sftp.realpath(tmp, cb));
+      } catch (e) {
+        await call<void>((cb) => sftp.unlink(tmp, cb)).catch(() => undefined);
+        throw new TransportError('upload', `upload of ${target} to ${this.name} failed: ${errorFields(e).message}`);
+      }
+    });
+  }
+
+  private async sftpUnlink(path: string): Promise<void> {
+    if (this.lost || this.closed) return;
+    await this.withSftp((sftp) => call<void>((cb) => sftp.unlink(path, cb))).catch(() => undefined);
+  }
+
+  /** One SFTP session per upload, inside the channel cap (an SFTP session counts toward MaxSessions). */
+  private withSftp<T>(fn: (sftp: SFTPWrapper) => Promise<T>): Promise<T> {
+    return this.channels.with(async () => {
+      this.assertOpen();
+      let sftp: SFTPWrapper;
+      try {
+        sftp = await call<SFTPWrapper>((cb) => this.o.client.sftp(cb));
+      } catch (e) {
+        throw new TransportError('channel', `cannot open an SFTP session on ${this.name}: ${errorFields(e).message}`);
+      }
+      try {
+        return await fn(sftp);
+      } finally {
+        sftp.end();
+      }
+    });
+  }
+}
+
+function call<T>(fn: (cb: (err: Error | null | undefined, value: T) => void) => void): Promise<T> {
+  return new Promise((resolve, reject) => fn((err, value) => (err ? reject(err) : resolve(value))));
+}

@@ -1,0 +1,171 @@
+// Opening one SSH connection per host with ssh2-promise: no reconnect loops, a real handshake timeout,
+// known_hosts checking, Nagle off, and typed one-line errors.
+import { readFile } from 'node:fs/promises';
+import SSH2Promise from 'ssh2-promise';
+import { utils, type Client, type ConnectConfig } from 'ssh2';
+import { errorFields, TransportError } from './errors.js';
+import { createHostKeyVerifier, preferredHostKeyAlgorithms, where } from './host-key-check.js';
+import { appendKnownHost, fingerprint, readKnownHosts } from './known-hosts.js';
+import { SshRemote, type SshConnectionLike } from './remote.js';
+import type { AuthConfig, ConnectOptions, Remote } from './types.js';
+
+/** Connects and authenticates; under the 'ask' policy an unknown key is put to askHostKey, recorded if
+ * accepted, and the connection is made again (the handshake's own timeout keeps running while a person
+ * reads the question, so we do not keep it waiting). */
+export async function connect(opts: ConnectOptions): Promise<Remote> {
+  try {
+    return await connectOnce(opts);
+  } catch (e) {
+    if (!(e instanceof UnknownHostKeyAsk)) throw e;
+    const fp = fingerprint(e.key);
+    if (!opts.askHostKey) {
+      throw new TransportError('hostkey', `unknown host key for ${where(opts)}: ${fp} (no way to ask; use --accept-new-host-keys)`);
+    }
+    if (!(await opts.askHostKey(`${opts.name} (${opts.address}:${opts.port})`, fp))) {
+      throw new TransportError('hostkey', `host key ${fp} for ${where(opts)} was not accepted`);
+    }
+    await appendKnownHost(opts.knownHostsFile, opts.address, opts.port, e.key, { hash: opts.hashKnownHosts });
+    // The key is known now; if the server shows another one this time, that is a "changed" refusal.
+    return await connectOnce(opts);
+  }
+}
+
+class UnknownHostKeyAsk extends Error {
+  constructor(readonly key: Buffer) {
+    super('unknown host key');
+  }
+}
+
+let connectionSeq = 0;
+
+async function connectOnce(opts: ConnectOptions): Promise<Remote> {
+  const entries = await readKnownHosts(opts.knownHostsFile);
+  const verifier = createHostKeyVerifier({
+    name: opts.name,
+    address: opts.address,
+    port: opts.port,
+    knownHostsFile: opts.knownHostsFile,
+    policy: opts.hostKeyPolicy,
+    hashKnownHosts: opts.hashKnownHosts,
+    entries,
+  });
+  const algos = preferredHostKeyAlgorithms(entries, opts.address, opts.port);
+  // ssh2-promise caches connections by uniqueId for the whole process; a unique id per call keeps two
+  // Remotes (or a retry after a refusal) from sharing a connection or a stale rejected promise.
+  const uniqueId = `haforge#${++connectionSeq}:${opts.user}@${opts.address}:${opts.port}`;
+  const config: ConnectConfig & { reconnect: boolean; uniqueId: string } = {
+    host: opts.address,
+    port: opts.port,
+    username: opts.user,
+    readyTimeout: opts.connectTimeoutMs,
+    reconnect: false,
+    uniqueId,
+    tryKeyboard: false, // ssh2-promise would prompt on the process's stdin
+    keepaliveInterval: 15_000, // notice a dead peer within ~1 min instead of a TCP timeout
+    keepaliveCountMax: 4,
+    hostVerifier: (key: Buffer, done: (ok: boolean) => void) => verifier.verify(key, done),
+    // ssh2 applies the operations in key order: remove, then prepend = move to the front.
+    ...(algos.length > 0 ? { algorithms: { serverHostKey: { remove: algos, prepend: algos, append: [] } } } : {}),
+    ...(await authConfig(opts.auth, opts)),
+  };
+
+  const ssh = new SSH2Promise(config);
+  let conn: SshConnectionLike;
+  try {
+    conn = (await ssh.connect()) as SshConnectionLike;
+  } catch (e) {
+    forget(uniqueId);
+    if (verifier.unknownKey) throw new UnknownHostKeyAsk(verifier.unknownKey);
+    throw verifier.refusal ?? connectError(e, opts);
+  }
+  // sshConnection (the ssh2 Client) is private in ssh2-promise's typings but is the documented way to it.
+  const client = (conn as unknown as { sshConnection: Client }).sshConnection;
+  client.setNoDelay(true); // ~44 ms -> ~2 ms per round trip (Nagle + delayed ACK)
+  return new SshRemote({
+    name: opts.name,
+    address: opts.address,
+    port: opts.port,
+    user: opts.user,
+    sudoPassword: opts.sudoPassword,
+    becomeRoot: opts.becomeRoot ?? true,
+    maxChannels: opts.maxChannels ?? 8,
+    ssh,
+    conn,
+    client,
+    forget: () => forget(uniqueId),
+  });
+}
+
+function forget(uniqueId: string): void {
+  // The cache is a static map on the class; typed `any` upstream.
+  const cache = (SSH2Promise as unknown as { __cache: Record<string, unknown> }).__cache;
+  delete cache[uniqueId];
+}
+
+async function authConfig(auth: AuthConfig, opts: ConnectOptions): Promise<Partial<ConnectConfig>> {
+  switch (auth.kind) {
+    case 'password':
+      return { password: auth.password };
+    case 'agent': {
+      const agent = auth.socket ?? process.env.SSH_AUTH_SOCK;
+      if (!agent) throw new TransportError('auth', `no SSH agent for ${opts.name}: SSH_AUTH_SOCK is not set`);
+      return { agent };
+    }
+    case 'key': {
+      let privateKey: Buffer;
+      try {
+        privateKey = await readFile(auth.keyFile);
+      } catch (e) {
+        throw new TransportError('auth', `cannot read SSH key ${auth.keyFile}: ${errorFields(e).code ?? 'read error'}`);
+      }
+      // Parse here so a bad passphrase is a clear message, not an exception thrown inside ssh2's connect.
+      // ssh2's parse messages describe the format, never the key material.
+      const parsed = utils.parseKey(privateKey, auth.passphrase);
+      if (parsed instanceof Error) {
+        throw new TransportError('auth', `cannot use SSH key ${auth.keyFile}: ${parsed.message}`);
+      }
+      return { privateKey, ...(auth.passphrase !== undefined ? { passphrase: auth.passphrase } : {}) };
+    }
+  }
+}
+
+function seconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(1))}s`;
+}
+
+const METHOD: Record<AuthConfig['kind'], string> = { key: 'publickey', agent: 'publickey via agent', password: 'password' };
+
+/** Maps what ssh2 / the socket reported to a typed one-line error. Only the message, code and level of the
+ * original are read: the ssh2 error never carries the config, and we do not chain it as `cause`. */
+export function connectError(e: unknown, opts: ConnectOptions): TransportError {
+  const hostPort = `${opts.address}:${opts.port}`;
+  if (e == null) return new TransportError('unreachable', `connection closed by ${hostPort} during the handshake`);
+  const { message, code, level } = errorFields(e);
+  const tag = code ?? level;
+  if (level === 'client-timeout' || code === 'ETIMEDOUT') {
+    return new TransportError('timeout', `connect timed out after ${seconds(opts.connectTimeoutMs)}`, tag);
+  }
+  if (level === 'client-authentication') {
+    return new TransportError('auth', `authentication failed for user ${opts.user} (${METHOD[opts.auth.kind]})`, tag);
+  }
+  if (level === 'agent') return new TransportError('auth', `SSH agent error for ${opts.name}: ${message}`, tag);
+  switch (code) {
+    case 'ECONNREFUSED':
+      return new TransportError('unreachable', `connection refused (${hostPort})`, tag);
+    case 'EHOSTUNREACH':
+      return new TransportError('unreachable', `host unreachable (${hostPort})`, tag);
+    case 'ENETUNREACH':
+      return new TransportError('unreachable', `network unreachable (${hostPort})`, tag);
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new TransportError('unreachable', `cannot resolve ${opts.address}`, tag);
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return new TransportError('unreachable', `connection reset by ${hostPort} during the handshake`, tag);
+  }
+  if (level === 'client-dns') return new TransportError('unreachable', `cannot resolve ${opts.address}`, tag);
+  if (level === 'handshake' || level === 'protocol') {
+    return new TransportError('unreachable', `SSH handshake with ${hostPort} failed: ${message}`, tag);
+  }
+  return new TransportError('unreachable', `cannot connect to ${hostPort}: ${message}`, tag);
+}
