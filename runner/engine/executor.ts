@@ -48,93 +48,124 @@ export interface ExecuteResult {
 
 const CONNECT = 'connect';
 
-export async function execute(o: ExecuteOptions): Promise<ExecuteResult> {
-  const results: StepResult[] = [];
-  const summaries: HostSummary[] = [];
-  const ev = o.events ?? {};
-  const queue = [...o.hosts];
-  const worker = async (): Promise<void> => {
-    for (let spec = queue.shift(); spec; spec = queue.shift()) {
-      const summary = await runHost(spec, o, (r) => {
-        results.push(r);
-        ev.stepEnd?.(r);
-      });
-      summaries.push(summary);
-      ev.hostEnd?.(spec.name, summary);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(o.concurrency, o.hosts.length)) }, worker));
-  const order = new Map(o.hosts.map((h, i) => [h.name, i]));
-  summaries.sort((a, b) => order.get(a.host)! - order.get(b.host)!);
-  return { results, hosts: summaries, interrupted: o.signal?.aborted ?? false };
+interface HostRun {
+  spec: HostSpec;
+  recipes: Recipe[];
+  started: number;
+  counts: Record<Status, number>;
+  /** Index of the last phase with work for this host. */
+  lastPhase: number;
+  ctx?: HostContext;
+  remote?: Remote;
+  error?: string;
+  ended?: HostSummary;
 }
 
-async function runHost(spec: HostSpec, o: ExecuteOptions, record: (r: StepResult) => void): Promise<HostSummary> {
+/** A new phase starts at every `sync` recipe: all hosts finish one phase before any starts the next. */
+function phasesOf(recipes: readonly Recipe[]): Recipe[][] {
+  const phases: Recipe[][] = [[]];
+  for (const r of recipes) {
+    if (r.sync && phases[phases.length - 1]!.length) phases.push([]);
+    phases[phases.length - 1]!.push(r);
+  }
+  return phases;
+}
+
+export async function execute(o: ExecuteOptions): Promise<ExecuteResult> {
+  const results: StepResult[] = [];
   const ev = o.events ?? {};
-  const started = Date.now();
-  const counts: Record<Status, number> = { ok: 0, changed: 0, failed: 0, skipped: 0 };
-  const push = (r: StepResult): void => {
-    counts[r.status]++;
-    record(r);
+  const phases = phasesOf(o.recipes);
+  const runs = o.hosts.map((spec): HostRun => {
+    const recipes = o.recipes.filter((r) => appliesTo(r, spec.groups));
+    const lastPhase = phases.reduce((last, p, i) => (p.some((r) => recipes.includes(r)) ? i : last), -1);
+    return { spec, recipes, started: 0, counts: { ok: 0, changed: 0, failed: 0, skipped: 0 }, lastPhase };
+  });
+  const record = (run: HostRun, r: StepResult): void => {
+    run.counts[r.status]++;
+    results.push(r);
+    ev.stepEnd?.(r);
   };
-  const done = (error?: string): HostSummary => ({
-    host: spec.name,
-    status: counts.failed ? 'failed' : counts.changed ? 'changed' : counts.ok ? 'ok' : 'skipped',
-    counts,
-    durationMs: Date.now() - started,
-    error,
-  });
-  const recipes = o.recipes.filter((r) => appliesTo(r, spec.groups));
-  if (recipes.length === 0 || o.signal?.aborted) return done();
-  ev.hostStart?.(spec.name);
+  const end = async (run: HostRun): Promise<void> => {
+    if (run.ended) return;
+    await run.remote?.close().catch(() => undefined);
+    const c = run.counts;
+    run.ended = {
+      host: run.spec.name,
+      status: c.failed ? 'failed' : c.changed ? 'changed' : c.ok ? 'ok' : 'skipped',
+      counts: c,
+      durationMs: run.started ? Date.now() - run.started : 0,
+      error: run.error,
+    };
+    ev.hostEnd?.(run.spec.name, run.ended);
+  };
 
-  let remote: Remote;
-  const t0 = Date.now();
-  try {
-    remote = await o.connect(spec);
-  } catch (err) {
-    const message = errorLine(err);
-    push({ host: spec.name, recipe: CONNECT, step: CONNECT, status: 'failed', durationMs: Date.now() - t0, message });
-    return done(message);
+  for (const [i, phase] of phases.entries()) {
+    if (o.signal?.aborted) break;
+    const todo = runs.filter((r) => !r.error && r.recipes.some((x) => phase.includes(x)));
+    await pool(todo, o.concurrency, async (run) => {
+      await runPhase(run, phase.filter((x) => run.recipes.includes(x)), o, (r) => record(run, r));
+      if (run.error || i >= run.lastPhase) await end(run);
+    });
   }
+  for (const run of runs) await end(run);
+  return { results, hosts: runs.map((r) => r.ended!), interrupted: o.signal?.aborted ?? false };
+}
 
-  const h = createHostContext({
-    remote,
-    spec,
-    inventory: o.inventory,
-    overrides: o.overrides ?? {},
-    secrets: o.secrets ?? {},
-    dryRun: o.dryRun,
-    onCommand: ev.command,
-    onProgress: ev.progress,
-  });
+async function pool<T>(items: readonly T[], size: number, fn: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  const worker = async (): Promise<void> => {
+    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await fn(item);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(size, items.length)) }, worker));
+}
+
+/** Runs one phase's recipes on one host, connecting first if needed; sets run.error when the host must stop. */
+async function runPhase(run: HostRun, recipes: Recipe[], o: ExecuteOptions, push: (r: StepResult) => void): Promise<void> {
+  const ev = o.events ?? {};
+  const spec = run.spec;
+  if (o.signal?.aborted) return;
+  if (!run.ctx) {
+    run.started = Date.now();
+    ev.hostStart?.(spec.name);
+    try {
+      run.remote = await o.connect(spec);
+    } catch (err) {
+      run.error = errorLine(err);
+      push({ host: spec.name, recipe: CONNECT, step: CONNECT, status: 'failed', durationMs: Date.now() - run.started, message: run.error });
+      return;
+    }
+    run.ctx = createHostContext({
+      remote: run.remote,
+      spec,
+      inventory: o.inventory,
+      overrides: o.overrides ?? {},
+      secrets: o.secrets ?? {},
+      dryRun: o.dryRun,
+      onCommand: ev.command,
+      onProgress: ev.progress,
+    });
+  }
+  const h = run.ctx;
   const notified = new Map<string, Set<string>>();
-  let error: string | undefined;
-  try {
-    for (const recipe of recipes) {
-      if (o.signal?.aborted) break;
-      ev.recipeStart?.(spec.name, recipe.name);
-      error = await runRecipe(recipe, h, o, push, notified);
-      if (error) break;
-    }
-    // Handlers run once per host, only when notified, and not after a failure (the state is unknown).
-    if (!error && !o.dryRun) {
-      for (const recipe of recipes) {
-        for (const handler of recipe.handlers ?? []) {
-          if (!notified.get(recipe.name)?.has(handler.name)) continue;
-          const r = await timed(spec.name, recipe.name, `handler: ${handler.name}`, async () => {
-            await handler.run(h);
-            return { status: 'changed' as const };
-          });
-          push(r);
-          if (r.status === 'failed') error = r.message;
-        }
-      }
-    }
-  } finally {
-    await remote.close().catch(() => undefined);
+  for (const recipe of recipes) {
+    if (o.signal?.aborted) return;
+    ev.recipeStart?.(spec.name, recipe.name);
+    run.error = await runRecipe(recipe, h, o, push, notified);
+    if (run.error) return;
   }
-  return done(error);
+  // Handlers run once per host at the end of the phase, only when notified, and not after a failure.
+  if (o.dryRun) return;
+  for (const recipe of recipes) {
+    for (const handler of recipe.handlers ?? []) {
+      if (!notified.get(recipe.name)?.has(handler.name)) continue;
+      const r = await timed(spec.name, recipe.name, `handler: ${handler.name}`, async () => {
+        await handler.run(h);
+        return { status: 'changed' as const };
+      });
+      push(r);
+      if (r.status === 'failed') run.error = r.message;
+    }
+  }
 }
 
 /** Runs one recipe's steps on one host; returns an error line when the host must stop. */

@@ -74,6 +74,8 @@ export interface Recipe {
    * failure names the recipe that provides it (`--with-deps` plans it instead).
    */
   requires?: { recipe: string; fact: Fact<boolean>; what: string }[];
+  /** Start only after every host has finished the recipes planned before it (e.g. verify after all web nodes). */
+  sync?: boolean;
   steps(h: HostContext): Step[] | Promise<Step[]>;
   handlers?: Handler[];
 }
@@ -95,4 +97,26 @@ export interface StepResult {
   message?: string;
   diff?: string;
   commands?: string[];
+}
+
+/** A run option that recipes read from vars; the CLI turns each into a flag and the wizard into a question. */
+export interface RunOption {
+  /** Flag name and var name: `--keep-alive` sets vars.keep_alive (dashes become underscores). */
+  name: string;
+  type: 'string' | 'boolean' | 'number';
+  description: string;
+  choices?: string[];
+  default?: string | boolean | number;
+}
+
+/** A secret a run may need. Taken from the environment, a file flag, or a prompt on a TTY; never from argv. */
+export interface SecretSpec {
+  /** Key in HostContext.secrets. */
+  name: string;
+  env: string;
+  /** `--NAME-file PATH` flag reading the secret from a file. */
+  fileFlag?: string;
+  description: string;
+  /** Whether this run needs it, given the global vars after flags. */
+  required(vars: Vars): boolean;
 }

@@ -1,0 +1,132 @@
+// Parses argv into a command and options. Recipe options (--persistence, --https, ...) come from the recipes'
+// own declarations, so the CLI stays generic.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { RunOption, SecretSpec } from '../engine/types.js';
+import type { Vars } from '../inventory/types.js';
+import { UsageError } from './errors.js';
+
+export const COMMANDS = ['up', 'run', 'check', 'verify', 'list', 'lab', 'wizard', 'help', 'version'] as const;
+export type Command = (typeof COMMANDS)[number];
+
+export interface CliOptions {
+  inventory?: string;
+  limit?: string[];
+  dryRun: boolean;
+  json: boolean;
+  verbose: boolean;
+  concurrency: number;
+  connectTimeoutS: number;
+  acceptNewHostKeys: boolean;
+  yes: boolean;
+  withDeps: boolean;
+  help: boolean;
+  /** Recipe vars set by flags (only those given). */
+  vars: Vars;
+  /** --NAME-file paths for secrets. */
+  secretFiles: Record<string, string>;
+}
+
+export interface ParsedArgs {
+  command: Command | undefined;
+  /** Words after the command: recipe names for `run`, the subcommand for `lab`, a topic for `help`. */
+  rest: string[];
+  options: CliOptions;
+}
+
+const flagOf = (name: string) => name.replaceAll('_', '-');
+
+export function parseCli(argv: string[], recipeOptions: readonly RunOption[], secrets: readonly SecretSpec[]): ParsedArgs {
+  const [first, ...tail] = argv;
+  // `lab` has its own flags (--suite, --web, ...): hand everything after it over untouched.
+  if (first === 'lab') return { command: 'lab', rest: tail, options: defaults() };
+
+  const options: ParseArgsConfig['options'] = {
+    inventory: { type: 'string', short: 'i' },
+    limit: { type: 'string', short: 'l', multiple: true },
+    'dry-run': { type: 'boolean' },
+    check: { type: 'boolean' },
+    json: { type: 'boolean' },
+    verbose: { type: 'boolean', short: 'v' },
+    concurrency: { type: 'string' },
+    'connect-timeout': { type: 'string' },
+    'accept-new-host-keys': { type: 'boolean' },
+    yes: { type: 'boolean', short: 'y' },
+    'with-deps': { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+    version: { type: 'boolean' },
+  };
+  for (const o of recipeOptions) {
+    options[flagOf(o.name)] = { type: o.type === 'boolean' ? 'boolean' : 'string' };
+    if (o.type === 'boolean') options[`no-${flagOf(o.name)}`] = { type: 'boolean' };
+  }
+  for (const s of secrets) if (s.fileFlag) options[s.fileFlag] = { type: 'string' };
+
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message.replace(/^.*?: /, '')} (see haforge --help)`);
+  }
+  const v = parsed.values as Record<string, string | boolean | string[] | undefined>;
+  const [cmd, ...rest] = parsed.positionals;
+  let command: Command | undefined;
+  if (cmd !== undefined) {
+    if (!(COMMANDS as readonly string[]).includes(cmd)) throw new UsageError(`unknown command "${cmd}"; commands: ${COMMANDS.join(', ')}`);
+    command = cmd as Command;
+  }
+  if (v.version) command = 'version';
+
+  const num = (flag: string, raw: unknown, min: number, max: number, dflt: number): number => {
+    if (raw === undefined) return dflt;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${flag}: expected an integer ${min}-${max}, found "${String(raw)}"`);
+    return n;
+  };
+
+  const vars: Vars = {};
+  for (const o of recipeOptions) {
+    const f = flagOf(o.name);
+    if (o.type === 'boolean') {
+      if (v[f] && v[`no-${f}`]) throw new UsageError(`--${f} and --no-${f} conflict: give one`);
+      if (v[f]) vars[o.name] = true;
+      if (v[`no-${f}`]) vars[o.name] = false;
+      continue;
+    }
+    const raw = v[f];
+    if (raw === undefined) continue;
+    if (o.choices && !o.choices.includes(String(raw))) {
+      throw new UsageError(`--${f}: expected one of ${o.choices.join(', ')}, found "${String(raw)}"`);
+    }
+    vars[o.name] = o.type === 'number' ? num(f, raw, 0, Number.MAX_SAFE_INTEGER, 0) : String(raw);
+  }
+  const secretFiles: Record<string, string> = {};
+  for (const s of secrets) if (s.fileFlag && typeof v[s.fileFlag] === 'string') secretFiles[s.name] = v[s.fileFlag] as string;
+
+  const out: CliOptions = {
+    inventory: v.inventory as string | undefined,
+    limit: (v.limit as string[] | undefined)?.flatMap((l) => l.split(',')).filter(Boolean),
+    dryRun: Boolean(v['dry-run'] || v.check) || command === 'check',
+    json: Boolean(v.json),
+    verbose: Boolean(v.verbose),
+    concurrency: num('concurrency', v.concurrency, 1, 256, 32),
+    connectTimeoutS: num('connect-timeout', v['connect-timeout'], 1, 600, 10),
+    acceptNewHostKeys: Boolean(v['accept-new-host-keys']),
+    yes: Boolean(v.yes),
+    withDeps: Boolean(v['with-deps']),
+    help: Boolean(v.help),
+    vars,
+    secretFiles,
+  };
+  if (out.json && out.verbose) throw new UsageError('--json and --verbose conflict: --json keeps stdout for the report; drop one');
+  if (out.withDeps && command !== 'run') throw new UsageError('--with-deps only applies to `haforge run RECIPE...`');
+  if (command === 'run' && rest.length === 0 && !out.help) throw new UsageError('`haforge run` needs at least one recipe name (see haforge list)');
+  if (command !== 'run' && command !== 'help' && rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}" after ${command ?? 'haforge'}`);
+  return { command, rest, options: out };
+}
+
+function defaults(): CliOptions {
+  return {
+    dryRun: false, json: false, verbose: false, concurrency: 32, connectTimeoutS: 10, acceptNewHostKeys: false,
+    yes: false, withDeps: false, help: false, vars: {}, secretFiles: {},
+  };
+}

@@ -1,0 +1,55 @@
+// The haforge command line: parse, pick a command, map errors to exit codes (2 usage/inventory, 1 failure).
+import chalk from 'chalk';
+import { parseCli } from './args.js';
+import { helpText } from './help.js';
+import { listRecipes } from './list.js';
+import { runPlan, type Catalogue } from './run-plan.js';
+import { interaction } from './interaction.js';
+
+export async function main(argv: string[]): Promise<number> {
+  const catalogue: Catalogue = await import('../../recipes/index.js');
+  try {
+    const { command, rest, options } = parseCli(argv, catalogue.options, catalogue.secrets);
+    if (options.help || command === 'help') {
+      process.stdout.write(`${helpText(command === 'help' ? rest[0] : command, catalogue.options, catalogue.secrets)}\n`);
+      return 0;
+    }
+    const ask = interaction(options);
+    switch (command) {
+      case 'version': {
+        const { createRequire } = await import('node:module');
+        process.stdout.write(`haforge ${(createRequire(import.meta.url)('../../package.json') as { version: string }).version}\n`);
+        return 0;
+      }
+      case 'list':
+        process.stdout.write(`${listRecipes(catalogue.recipes)}\n`);
+        return 0;
+      case 'lab': {
+        const { labCommand } = await import('../lab/command.js');
+        return await labCommand(rest);
+      }
+      case 'up':
+      case 'run':
+      case 'check':
+      case 'verify':
+        return await runPlan({ command, recipeNames: rest, options, catalogue, ...ask });
+      case 'wizard':
+      case undefined: {
+        if (!ask.prompt) {
+          if (command === 'wizard') throw Object.assign(new Error('the wizard needs a terminal; for unattended runs use `haforge up -i FILE --yes`'), { exitCode: 2 });
+          process.stderr.write(`${helpText(undefined, catalogue.options, catalogue.secrets)}\n`);
+          return 2;
+        }
+        const { runWizard } = await import('../wizard/wizard.js');
+        return await runWizard(catalogue, options);
+      }
+    }
+  } catch (err) {
+    if ((err as { exitCode?: unknown }).exitCode === 2) {
+      process.stderr.write(`${chalk.red('haforge:')} ${(err as Error).message}\n`);
+      return 2;
+    }
+    process.stderr.write(`${chalk.red('haforge: internal error:')} ${(err as Error).message ?? String(err)}\n`);
+    return 1;
+  }
+}
