@@ -5,7 +5,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
-import { InventoryError, formatPath, type Problem } from './errors.js';
+import { InventoryError, describe, formatPath, type Problem } from './errors.js';
 import { checkShape, type HostInput, type InventoryInput, type SshInput } from './schema.js';
 import type { AuthSpec, HostSpec, Inventory, Vars } from './types.js';
 
@@ -133,9 +133,8 @@ function parseYaml(source: string, file: string): Record<string, unknown> {
     ]);
   }
   if (typeof value !== 'object' || Array.isArray(value)) {
-    const found = Array.isArray(value) ? 'a list' : JSON.stringify(value);
     throw new InventoryError(file, [
-      { path: '', message: `expected a mapping at the top level (groups:, and optionally vars: and ssh:), found ${found}` },
+      { path: '', message: `expected a mapping at the top level (groups:, and optionally vars: and ssh:), found ${describe(value)}` },
     ]);
   }
   return value as Record<string, unknown>;
