@@ -2,6 +2,7 @@
 // the recipe's idempotence relies on). Every directive here passes `haproxy -dW -c` (no warnings) on Debian's 2.6.12
 // (bookworm) and is meant for 3.0.11 (trixie) and 3.2 (haproxy.debian.net) as well: none of them changed meaning
 // between 2.2 and 3.2. The version decides the floor (2.2: `http-check send`, `-dW`) and the header.
+import { isIP } from 'node:net';
 import { isCryptHash } from '../lib/crypt.js';
 import { type HaproxyVersion, toHaproxyVersion, isRenderable } from './haproxy-version.js';
 
@@ -104,8 +105,6 @@ function checkPort(what: string, p: number): void {
   if (!Number.isInteger(p) || p < 1 || p > 65535) fail(`${what} must be an integer port 1-65535, got ${String(p)}`);
 }
 
-const IPV4_RE = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
-const IPV6_RE = /^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*$/;
 const HOSTNAME_RE = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
 /** ADDR:PORT as HAProxy reads it: IPv6 keeps its colons, the last one separates the port. */
@@ -114,12 +113,12 @@ function hostPort(address: string, port: number): string {
 }
 
 function checkBindAddress(what: string, a: string): void {
-  if (a === '' || a === '*' || IPV4_RE.test(a) || IPV6_RE.test(a)) return;
+  if (a === '' || a === '*' || isIP(a) !== 0) return;
   fail(`${what} ${JSON.stringify(a)} must be an IP address, '*' or '' (all addresses)`);
 }
 
 function checkServerAddress(what: string, a: string): void {
-  if (IPV4_RE.test(a) || IPV6_RE.test(a) || HOSTNAME_RE.test(a)) return;
+  if (isIP(a) !== 0 || HOSTNAME_RE.test(a)) return;
   fail(`${what} ${JSON.stringify(a)} must be an IP address or host name`);
 }
 
@@ -237,7 +236,10 @@ function resolve(input: HaproxyConfigInput): Resolved {
   const log = input.logTarget ?? { kind: 'stdout' };
   if (log.kind === 'syslog') {
     const a = log.address;
-    const ok = (a.startsWith('/') && WORD_RE.test(a)) || /^(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?$/.test(a);
+    const m = /^([\d.]+)(?::(\d{1,5}))?$/.exec(a);
+    const ok =
+      (a.startsWith('/') && WORD_RE.test(a)) ||
+      (m !== null && isIP(m[1]) === 4 && (m[2] === undefined || (Number(m[2]) >= 1 && Number(m[2]) <= 65535)));
     if (!ok) fail(`syslog address ${JSON.stringify(a)} must be a socket path or IPv4[:port]`);
   } else if (log.kind !== 'stdout' && log.kind !== 'none') {
     fail(`unknown log target ${JSON.stringify((log as { kind: unknown }).kind)}`);
