@@ -12,6 +12,8 @@ export interface SelfSignedOptions {
   keyType?: 'ec' | 'rsa';
   /** 825 days: the longest validity Apple clients still accept for a TLS server certificate. */
   days?: number;
+  /** Where the private temp dir is made (default os.tmpdir()). */
+  tempParent?: string;
 }
 
 const DNS_NAME_RE = /^(?:\*\.)?(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
@@ -45,7 +47,7 @@ export async function makeSelfSignedPem(
       ? ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1']
       : ['-newkey', 'rsa:2048'];
 
-  const dir = await mkdtemp(join(tmpdir(), 'haforge-cert-'));
+  const dir = await mkdtemp(join(options.tempParent ?? tmpdir(), 'haforge-cert-'));
   try {
     await chmod(dir, 0o700);
     const keyFile = join(dir, 'key.pem');
