@@ -12,7 +12,12 @@ import {
   type Persistence,
   renderHaproxyConfig,
 } from '../../recipes/templates/haproxy-cfg.js';
-import { type HaproxyVersion, parseHaproxyVersion, validateArgs } from '../../recipes/templates/haproxy-version.js';
+import {
+  type HaproxyVersion,
+  parseHaproxyVersion,
+  supportsZeroWarningFlag,
+  validateArgs,
+} from '../../recipes/templates/haproxy-version.js';
 import { sha512Crypt } from '../../recipes/lib/crypt.js';
 import { makeSelfSignedPem } from '../../recipes/lib/self-signed.js';
 
@@ -73,6 +78,30 @@ listen webfarm 0.0.0.0:80
     server web1 192.168.1.2:80 cookie node1 check
     server web2 192.168.1.3:80 cookie node2 check
 `;
+
+describe('parseHaproxyVersion and capabilities', () => {
+  it('reads haproxy -v banners and bare versions', () => {
+    expect(parseHaproxyVersion('HAProxy version 2.6.12-1+deb12u4 2026/10/17 - https://haproxy.org/\nStatus: ...')).toEqual({
+      major: 2,
+      minor: 6,
+      patch: 12,
+      full: '2.6.12-1+deb12u4',
+    });
+    expect(parseHaproxyVersion('HAProxy version 3.0.11-1 2025/06/01 - https://haproxy.org/')).toMatchObject({ major: 3, minor: 0, patch: 11 });
+    expect(parseHaproxyVersion('HA-Proxy version 1.8.19-1+deb10u3 2020/08/01')).toMatchObject({ major: 1, minor: 8, patch: 19 });
+    expect(parseHaproxyVersion('3.2.x')).toEqual({ major: 3, minor: 2, patch: null, full: '3.2.x' });
+    expect(parseHaproxyVersion('3.2')).toMatchObject({ major: 3, minor: 2, patch: null });
+    expect(parseHaproxyVersion('HAProxy version 3.3-dev5-1a2b3c 2025/08/01')).toMatchObject({ major: 3, minor: 3, patch: null });
+    expect(() => parseHaproxyVersion('command not found')).toThrow(/version/);
+  });
+
+  it('uses -dW (warnings fatal) from 2.2 on', () => {
+    expect(supportsZeroWarningFlag(parseHaproxyVersion('2.1.4'))).toBe(false);
+    expect(supportsZeroWarningFlag(parseHaproxyVersion('2.2.9'))).toBe(true);
+    expect(validateArgs(parseHaproxyVersion('2.6.12'), '/tmp/h.cfg')).toEqual(['-dW', '-c', '-f', '/tmp/h.cfg']);
+    expect(validateArgs(parseHaproxyVersion('1.8.19'), '/tmp/h.cfg')).toEqual(['-c', '-f', '/tmp/h.cfg']);
+  });
+});
 
 describe('renderHaproxyConfig: key lines per variant', () => {
   it('base: header, modern global/defaults, bind (no address on the listen line), health check, servers', () => {
@@ -318,6 +347,13 @@ describe.skipIf(!haveHaproxy)('rendered configs pass the installed haproxy -dW -
     const r = await check(renderHaproxyConfig(input(over)));
     expect(r.out).not.toMatch(/\[(WARNING|ALERT)\]/);
     expect(r.code).toBe(0);
+  });
+
+  it('the check sees warnings: option httplog with no log target is refused under -dW', async () => {
+    const cfg = renderHaproxyConfig(input({ logTarget: { kind: 'none' } })).replace('    mode http\n', '    mode http\n    option httplog\n');
+    const r = await check(cfg);
+    expect(r.out).toMatch(/\[WARNING\]/);
+    expect(r.code).not.toBe(0);
   });
 
   it('haproxy -c itself accepts an empty password hash: the renderer has to refuse it', async () => {
