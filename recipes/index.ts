@@ -1,11 +1,27 @@
 // The recipe catalogue, in the order the tutorial does things. The planner orders by `after`; ties keep this order.
-import type { Recipe, RunOption, SecretSpec } from '../runner/engine/types.js';
+import type { Recipe } from '../runner/engine/types.js';
+import { systemUpdate } from './system-update.js';
+import { haproxyRepo } from './haproxy-repo.js';
+import { haproxyInstall } from './haproxy-install.js';
+import { haproxyEnable } from './haproxy-enable.js';
+import { haproxyConfig } from './haproxy-config.js';
+import { haproxyService } from './haproxy-service.js';
+import { apacheInstall } from './apache-install.js';
+import { verify } from './verify.js';
 import { facts } from './facts.js';
 
-export const recipes: Recipe[] = [facts];
+export const recipes: Recipe[] = [
+  systemUpdate,
+  haproxyRepo,
+  haproxyInstall,
+  haproxyEnable,
+  haproxyConfig,
+  haproxyService,
+  apacheInstall,
+  verify,
+  // Not part of `up`'s work, but harmless in it: read-only.
+  facts,
+];
 
-/** Run options recipes read from vars; each becomes a flag (and a wizard question). */
-export const options: RunOption[] = [];
-
-/** Secrets recipes may need. */
-export const secrets: SecretSpec[] = [];
+export { options, secrets } from './options.js';
+export { preflight } from './preflight.js';

@@ -13,11 +13,14 @@ import { connector } from './connect.js';
 import { gatherSecrets, type Prompter } from './secrets.js';
 import { UsageError } from './errors.js';
 import { resolveInventoryPath } from './default-inventory.js';
+import { checkVars, type Preflight } from './check-vars.js';
 
 export interface Catalogue {
   recipes: readonly Recipe[];
   options: readonly RunOption[];
   secrets: readonly SecretSpec[];
+  /** Checks a host's vars before any connection; returns a problem to report with exit 2. */
+  preflight?: Preflight;
 }
 
 export interface PlanRequest {
@@ -48,6 +51,7 @@ export async function runPlan(req: PlanRequest): Promise<number> {
     const hosts = selectHosts(inventory, o.limit);
     const names = req.command === 'verify' ? ['verify'] : req.command === 'run' ? req.recipeNames : undefined;
     const recipes = planRecipes(req.catalogue.recipes, names, { withDeps: o.withDeps });
+    await checkVars(inventory, hosts, req.catalogue.options, o.vars, req.catalogue.preflight);
     const vars = { ...inventory.vars, ...o.vars };
     for (const opt of req.catalogue.options) if (vars[opt.name] === undefined && opt.default !== undefined) vars[opt.name] = opt.default;
     const secrets = await gatherSecrets({

@@ -75,29 +75,32 @@ export function file(spec: FileSpec): Step {
 async function install(h: HostContext, spec: FileSpec, content: string): Promise<void> {
   const path = quote(spec.path);
   const opts = { mode: spec.mode, owner: spec.owner, group: spec.group };
+  const backup = quote(`${spec.path}.haforge-bak`);
+  const keep = spec.backup || spec.activate;
+  const dir = quote(spec.path.slice(0, spec.path.lastIndexOf('/')) || '/');
+  // One round trip: the folder exists, and the old file is kept when asked.
+  await h.sh(`mkdir -p ${dir}${keep ? ` && if [ -f ${path} ]; then cp -p ${path} ${backup}; fi` : ''}`);
   if (spec.validate) {
-    // Validate a copy beside the target (same filesystem, same relative includes) before touching it.
-    const dir = spec.path.slice(0, spec.path.lastIndexOf('/')) || '/';
-    const tmp = `${dir}/.haforge-validate-${process.pid}-${Date.now()}`;
-    await h.upload(tmp, content, { ...opts, mode: 0o600 });
-    const r = await h.run(spec.validate.replaceAll('{}', quote(tmp)));
-    await h.run(`rm -f ${quote(tmp)}`);
+    // Validate a copy beside the target (same filesystem, same relative paths) before touching the target.
+    const tmp = quote(`${spec.path}.haforge-validate`);
+    await h.upload(`${spec.path}.haforge-validate`, content, { ...opts, mode: 0o600 });
+    const r = await h.run(`${spec.validate.replaceAll('{}', tmp)}; code=$?; rm -f ${tmp}; exit $code`);
     if (r.code !== 0) {
-      const out = `${r.stdout}\n${r.stderr}`.split('\n').filter((l) => /ALERT|WARNING|error|fatal/i.test(l));
-      throw new StepError(`validation failed, ${spec.path} left unchanged: ${(out[0] ?? r.stderr.trim()).trim()}`, r.stderr);
+      const lines = `${r.stdout}\n${r.stderr}`.split('\n').filter((l) => /ALERT|WARNING|error|fatal/i.test(l));
+      throw new StepError(`validation failed, ${spec.path} left unchanged: ${(lines[0] ?? r.stderr.trim()).trim()}`, r.stderr);
     }
   }
-  const backup = `${spec.path}.haforge-bak`;
-  const keep = spec.backup || spec.activate;
-  if (keep) await h.sh(`if [ -f ${path} ]; then cp -p ${path} ${quote(backup)}; fi`);
   await h.upload(spec.path, content, opts);
   if (!spec.activate) return;
   try {
     await spec.activate(h);
   } catch (err) {
     // Put the old file back and activate it again, so the service keeps its last good state.
-    await h.sh(`if [ -f ${quote(backup)} ]; then cp -p ${quote(backup)} ${path}; fi`);
-    const again = await spec.activate(h).then(() => 'restored the previous file', (e: unknown) => `restoring also failed: ${String(e)}`);
+    await h.sh(`if [ -f ${backup} ]; then cp -p ${backup} ${path}; fi`);
+    const again = await spec.activate(h).then(
+      () => 'the previous file was restored and reloaded',
+      (e: unknown) => `restoring the previous file also failed: ${e instanceof Error ? e.message : String(e)}`,
+    );
     const msg = err instanceof Error ? err.message : String(err);
     throw new StepError(`${msg}; ${again}`);
   }

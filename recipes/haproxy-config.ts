@@ -1,0 +1,107 @@
+// Tutorial step 5: write /etc/haproxy/haproxy.cfg — generated for the HAProxy actually installed, validated with
+// `haproxy -c` on a temp copy, the old file kept, reloaded only when it changed, rolled back if the reload fails.
+import { readFile } from 'node:fs/promises';
+import type { HostContext, Recipe, Step } from '../runner/engine/types.js';
+import { StepError } from '../runner/engine/types.js';
+import { file, reloadService } from '../runner/engine/primitives/index.js';
+import { quote } from '../runner/transport/quote.js';
+import { renderHaproxyConfig, DEFAULT_CERT_PATH, type Balance, type Persistence } from './templates/haproxy-cfg.js';
+import { validateArgs, type HaproxyVersion } from './templates/haproxy-version.js';
+import { isCryptHash, sha512Crypt, verifyCrypt } from './lib/crypt.js';
+import { makeSelfSignedPem } from './lib/self-signed.js';
+import { haproxyInstalled, haproxyVersion } from './haproxy-facts.js';
+import { opt } from './options.js';
+
+export const CONFIG_PATH = '/etc/haproxy/haproxy.cfg';
+
+/** The web nodes from the inventory, as HAProxy servers. */
+function webServers(h: HostContext) {
+  const web = new Set(h.inventory.groups['web'] ?? []);
+  return h.inventory.hosts
+    .filter((x) => web.has(x.name))
+    .map((x) => ({ name: x.name, address: x.address, port: typeof x.vars['web_port'] === 'number' ? x.vars['web_port'] : 80 }));
+}
+
+/** Keep the hash already on the LB while it still matches the password: a new salt each run is not a change. */
+async function statsHash(h: HostContext, user: string, password: string): Promise<string> {
+  const current = await h.run(`grep -E '^[[:space:]]*user[[:space:]]+' ${CONFIG_PATH} 2>/dev/null || true`);
+  for (const line of current.stdout.split('\n')) {
+    const m = /^\s*user\s+(\S+)\s+password\s+(\S+)/.exec(line);
+    if (m && m[1] === user && isCryptHash(m[2]!) && (await verifyCrypt(password, m[2]!))) return m[2]!;
+  }
+  const hash = await sha512Crypt(password);
+  if (!isCryptHash(hash)) throw new StepError('could not make a crypt hash for the stats password');
+  return hash;
+}
+
+async function render(h: HostContext, version: HaproxyVersion): Promise<string> {
+  const password = h.secrets['stats_password'];
+  if (!password) throw new StepError('the stats page password is missing: set HAFORGE_STATS_PASSWORD or pass --stats-password-file');
+  const user = opt<string>(h, 'stats_user');
+  const persistence = opt<Persistence>(h, 'persistence');
+  return renderHaproxyConfig({
+    haproxyVersion: version,
+    bind: { address: typeof h.vars['bind_address'] === 'string' ? h.vars['bind_address'] : '*', port: opt<number>(h, 'http_port') },
+    webServers: webServers(h),
+    balance: persistence === 'source' ? 'source' : opt<Balance>(h, 'balance'),
+    persistence,
+    cookieName: h.vars['cookie_name'] as string | undefined,
+    keepAlive: { enabled: opt<boolean>(h, 'keep_alive'), timeoutMs: opt<number>(h, 'keep_alive_timeout') },
+    https: { enabled: opt<boolean>(h, 'https'), port: opt<number>(h, 'https_port'), certPath: DEFAULT_CERT_PATH },
+    stats: { enabled: true, user, passwordHash: await statsHash(h, user, password) },
+  });
+}
+
+/** The certificate + key HAProxy serves: the user's PEM, or a self-signed one made once and then kept. */
+function certificate(h: HostContext): Step {
+  const given = h.vars['https_cert'] as string | undefined;
+  if (given) {
+    return file({
+      path: DEFAULT_CERT_PATH, mode: 0o600, owner: 'root', group: 'root', sensitive: true, name: `TLS certificate ${DEFAULT_CERT_PATH}`,
+      content: async () => readFile(given, 'utf8').catch(() => { throw new StepError(`cannot read https_cert ${given}`); }),
+    });
+  }
+  const selfSigned = file({
+    path: DEFAULT_CERT_PATH, mode: 0o600, owner: 'root', group: 'root', sensitive: true,
+    content: () => makeSelfSignedPem(h.spec.address.replace(/[^A-Za-z0-9.:-]/g, '') || 'localhost', [h.spec.address, h.name]),
+  });
+  return {
+    name: `TLS certificate ${DEFAULT_CERT_PATH} (self-signed unless given)`,
+    async check(host) {
+      // An existing certificate is kept: making a new one every run would never converge.
+      if ((await host.run(`test -s ${quote(DEFAULT_CERT_PATH)}`)).code === 0) return { state: 'ok', note: 'certificate present' };
+      return { state: 'change', note: 'make a self-signed certificate', diff: `(new self-signed certificate for ${host.spec.address})` };
+    },
+    async apply(host) {
+      const c = await selfSigned.check(host);
+      if (c.state === 'change') await selfSigned.apply(host, c);
+    },
+  };
+}
+
+export const haproxyConfig: Recipe = {
+  name: 'haproxy-config',
+  summary: 'haproxy.cfg for the installed version: persistence, keep-alive, HTTPS, hashed stats login; validated, reload on change, rollback',
+  roles: ['lb'],
+  after: ['haproxy-enable'],
+  requires: [{ recipe: 'haproxy-install', fact: haproxyInstalled, what: 'the haproxy package' }],
+  async steps(h) {
+    const version = await h.fact(haproxyVersion);
+    if (!version) throw new StepError('haproxy is not installed: run recipe "haproxy-install" first, or add --with-deps');
+    const steps: Step[] = [];
+    if (opt<boolean>(h, 'https')) steps.push(certificate(h));
+    steps.push(
+      file({
+        path: CONFIG_PATH,
+        name: `config ${CONFIG_PATH} (HAProxy ${version.major}.${version.minor})`,
+        content: (host) => render(host, version),
+        mode: 0o640,
+        owner: 'root',
+        group: 'haproxy',
+        validate: `haproxy ${validateArgs(version, '{}').join(' ')}`,
+        activate: (host) => reloadService(host, 'haproxy'),
+      }),
+    );
+    return steps;
+  },
+};

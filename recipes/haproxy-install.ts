@@ -1,0 +1,28 @@
+// Tutorial step 3: `apt-get install haproxy` (the pinned branch when haproxy-repo set one).
+import type { Recipe } from '../runner/engine/types.js';
+import { packages } from '../runner/engine/primitives/index.js';
+import { haproxyVersion } from './haproxy-facts.js';
+import { opt } from './options.js';
+
+export const haproxyInstall: Recipe = {
+  name: 'haproxy-install',
+  summary: 'Install haproxy (the pinned branch when a repository is set) and record its version',
+  roles: ['lb'],
+  after: ['haproxy-repo'],
+  steps(h) {
+    const version = h.vars['haproxy_version'];
+    const pinned = opt<string>(h, 'haproxy_source') !== 'distro' && typeof version === 'string';
+    const install = packages({ names: [pinned ? `haproxy=${version}.*` : 'haproxy'], name: 'haproxy installed' });
+    return [
+      {
+        ...install,
+        async apply(host, check) {
+          const out = await install.apply(host, check);
+          // Templates read the version: make the next read see the new package.
+          host.forget(haproxyVersion);
+          return out;
+        },
+      },
+    ];
+  },
+};

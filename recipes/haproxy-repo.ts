@@ -1,0 +1,142 @@
+// Tutorial step 2: a newer HAProxy from a backports repository, with its signing key. Modern form: the key as a
+// signed-by keyring in /etc/apt/keyrings (never apt-key), a deb822 .sources file, and an apt pin. If apt cannot
+// verify the repository with that key, everything is put back as it was, so the next `apt-get update` works.
+import { readFile } from 'node:fs/promises';
+import type { HostContext, Recipe, Step } from '../runner/engine/types.js';
+import { StepError } from '../runner/engine/types.js';
+import { aptGet, file } from '../runner/engine/primitives/index.js';
+import { osRelease } from '../runner/engine/facts.js';
+import { armorPublicKey } from './lib/pgp-armor.js';
+import { opt } from './options.js';
+
+export const KEYRING = '/etc/apt/keyrings/haforge-haproxy.asc';
+export const SOURCES = '/etc/apt/sources.list.d/haforge-haproxy.sources';
+export const PREFERENCES = '/etc/apt/preferences.d/haforge-haproxy';
+const PATHS = [KEYRING, SOURCES, PREFERENCES];
+
+interface Repo {
+  url: string;
+  suite: string;
+  component: string;
+  key: string;
+  version?: string;
+}
+
+async function loadKey(where: string): Promise<Buffer> {
+  if (/^https?:\/\//.test(where)) {
+    const res = await fetch(where);
+    if (!res.ok) throw new StepError(`cannot fetch the repository key ${where}: HTTP ${res.status}`);
+    return Buffer.from(await res.arrayBuffer());
+  }
+  try {
+    return await readFile(where);
+  } catch {
+    throw new StepError(`cannot read the repository key file ${where}`);
+  }
+}
+
+async function repoOf(h: HostContext): Promise<Repo | undefined> {
+  const source = opt<string>(h, 'haproxy_source');
+  if (source === 'distro') return undefined;
+  const version = h.vars['haproxy_version'] as string | undefined;
+  if (source === 'haproxy.debian.net') {
+    if (!version) throw new StepError('haproxy_source haproxy.debian.net needs haproxy_version (e.g. 3.2)');
+    const { codename } = await h.fact(osRelease);
+    return {
+      url: 'http://haproxy.debian.net',
+      suite: `${codename}-backports-${version}`,
+      component: 'main',
+      key: (h.vars['haproxy_repo_key'] as string | undefined) ?? 'https://haproxy.debian.net/bernat.debian.org.gpg',
+      version,
+    };
+  }
+  const need = (k: string) => {
+    const v = h.vars[k];
+    if (typeof v !== 'string' || !v) throw new StepError(`haproxy_source custom needs ${k}`);
+    return v;
+  };
+  return {
+    url: need('haproxy_repo_url'),
+    suite: need('haproxy_repo_suite'),
+    component: (h.vars['haproxy_repo_component'] as string | undefined) ?? 'main',
+    key: need('haproxy_repo_key'),
+    version,
+  };
+}
+
+function sourcesFile(r: Repo): string {
+  return `# managed by haforge\nTypes: deb\nURIs: ${r.url}\nSuites: ${r.suite}\nComponents: ${r.component}\nSigned-By: ${KEYRING}\n`;
+}
+
+function preferencesFile(r: Repo): string {
+  // A version pin when a branch is asked for; otherwise prefer the repository's packages by origin.
+  const pin = r.version ? `version ${r.version}.*` : `origin ${new URL(r.url).hostname}`;
+  return `# managed by haforge\nPackage: haproxy*\nPin: ${pin}\nPin-Priority: 900\n`;
+}
+
+/** All three files as one unit: installed together, verified by `apt-get update`, rolled back together. */
+function repository(r: Repo, key: string): Step {
+  const parts = [
+    file({ path: KEYRING, content: key, mode: 0o644, owner: 'root', group: 'root' }),
+    file({ path: SOURCES, content: sourcesFile(r), mode: 0o644, owner: 'root', group: 'root' }),
+    file({ path: PREFERENCES, content: preferencesFile(r), mode: 0o644, owner: 'root', group: 'root' }),
+  ];
+  return {
+    name: `repository ${r.url} ${r.suite}`,
+    async check(h) {
+      const checks = await Promise.all(parts.map((p) => p.check(h)));
+      const changed = checks.filter((c) => c.state === 'change');
+      if (changed.length === 0) return { state: 'ok' };
+      return {
+        state: 'change',
+        diff: changed.map((c) => (c.state === 'change' ? c.diff : '')).join('\n'),
+        commands: ['apt-get update'],
+      };
+    },
+    async apply(h) {
+      await h.sh(`mkdir -p /etc/apt/keyrings; for f in ${PATHS.join(' ')}; do if [ -f "$f" ]; then cp -p "$f" "$f.haforge-bak"; else rm -f "$f.haforge-bak"; fi; done`);
+      for (const [i, p] of parts.entries()) {
+        const c = await p.check(h);
+        if (c.state === 'change') await p.apply(h, c);
+        void i;
+      }
+      try {
+        const out = await aptGet(h, 'update');
+        // apt-get update exits 0 on some verification failures (it only warns): look for our source by name.
+        const bad = /(NO_PUBKEY \S+|is not signed|The following signatures couldn't be verified[^\n]*|EXPKEYSIG \S+)/.exec(out);
+        if (bad) throw new StepError(bad[1]!);
+      } catch (err) {
+        await h.sh(`for f in ${PATHS.join(' ')}; do if [ -f "$f.haforge-bak" ]; then mv -f "$f.haforge-bak" "$f"; else rm -f "$f"; fi; done`);
+        const why = err instanceof Error ? err.message : String(err);
+        throw new StepError(`apt could not verify ${r.url} ${r.suite} with the given key (${why}); the source was removed and apt is as it was`);
+      }
+      await h.sh(`rm -f ${PATHS.map((p) => `${p}.haforge-bak`).join(' ')}`);
+    },
+  };
+}
+
+/** Back to Debian's own haproxy: remove what an earlier run added. */
+const noExtraRepository: Step = {
+  name: 'no extra haproxy repository (distro)',
+  async check(h) {
+    const r = await h.run(`ls ${PATHS.join(' ')} 2>/dev/null`);
+    const present = r.stdout.trim().split('\n').filter(Boolean);
+    return present.length ? { state: 'change', note: `remove ${present.join(' ')}`, commands: [`rm -f ${present.join(' ')}`, 'apt-get update'] } : { state: 'ok' };
+  },
+  async apply(h) {
+    await h.sh(`rm -f ${PATHS.join(' ')}`);
+    await aptGet(h, 'update');
+  },
+};
+
+export const haproxyRepo: Recipe = {
+  name: 'haproxy-repo',
+  summary: 'Optional newer HAProxy source: signed-by keyring, deb822 source and version pin (haproxy_source)',
+  roles: ['lb'],
+  after: ['system-update'],
+  async steps(h) {
+    const r = await repoOf(h);
+    if (!r) return [noExtraRepository];
+    return [repository(r, armorPublicKey(await loadKey(r.key)))];
+  },
+};

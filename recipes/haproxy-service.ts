@@ -1,0 +1,13 @@
+// Tutorial step 6: start haproxy, and make it start at boot (sysv links or systemd, whichever the host has).
+import type { Recipe } from '../runner/engine/types.js';
+import { service } from '../runner/engine/primitives/index.js';
+import { haproxyInstalled } from './haproxy-facts.js';
+
+export const haproxyService: Recipe = {
+  name: 'haproxy-service',
+  summary: 'haproxy running and enabled at boot',
+  roles: ['lb'],
+  after: ['haproxy-config'],
+  requires: [{ recipe: 'haproxy-install', fact: haproxyInstalled, what: 'the haproxy package' }],
+  steps: () => [service({ name: 'haproxy', enabled: true })],
+};

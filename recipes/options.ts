@@ -1,0 +1,44 @@
+// The knobs of the setup. Each is an inventory var (any level) and a flag (`--keep-alive`, `--persistence X`);
+// flags win. The wizard asks the same questions.
+import type { RunOption, SecretSpec, HostContext } from '../runner/engine/types.js';
+
+export const options: RunOption[] = [
+  { name: 'persistence', type: 'string', choices: ['none', 'source', 'cookie-insert', 'cookie-prefix'], default: 'none', description: 'session persistence: none, source IP (stick-table), a cookie HAProxy inserts, or a prefix on the app\'s cookie' },
+  { name: 'balance', type: 'string', choices: ['roundrobin', 'leastconn', 'source'], default: 'roundrobin', description: 'balance algorithm (persistence=source implies source)' },
+  { name: 'cookie_name', type: 'string', description: 'cookie for cookie persistence (default SERVERID for insert, PHPSESSID for prefix)' },
+  { name: 'keep_alive', type: 'boolean', default: false, description: 'keep-alive to clients with option http-server-close' },
+  { name: 'keep_alive_timeout', type: 'number', default: 3000, description: 'timeout http-keep-alive in milliseconds' },
+  { name: 'https', type: 'boolean', default: false, description: 'serve HTTPS on :443 and redirect http to https' },
+  { name: 'https_cert', type: 'string', description: 'local PEM with certificate and key (default: a self-signed one is made)' },
+  { name: 'https_port', type: 'number', default: 443, description: 'HTTPS port on the load balancer' },
+  { name: 'http_port', type: 'number', default: 80, description: 'HTTP port on the load balancer' },
+  { name: 'php', type: 'boolean', default: false, description: 'install PHP (libapache2-mod-php) on the web nodes' },
+  { name: 'stats_user', type: 'string', default: 'admin', description: 'stats page user' },
+  { name: 'haproxy_source', type: 'string', choices: ['distro', 'haproxy.debian.net', 'custom'], default: 'distro', description: 'where haproxy comes from' },
+  { name: 'haproxy_version', type: 'string', description: 'branch to pin from haproxy.debian.net or a custom repo, e.g. 3.2' },
+  { name: 'haproxy_repo_url', type: 'string', description: 'custom repository URL' },
+  { name: 'haproxy_repo_suite', type: 'string', description: 'custom repository suite' },
+  { name: 'haproxy_repo_component', type: 'string', description: 'custom repository component (default main)' },
+  { name: 'haproxy_repo_key', type: 'string', description: 'repository signing key: a local .asc/.gpg file or an http(s) URL' },
+  { name: 'apt_cache_valid_time', type: 'number', default: 3600, description: 'skip apt-get update when the lists are younger than this (seconds)' },
+  { name: 'apt_upgrade', type: 'boolean', default: true, description: 'upgrade installed packages in system-update' },
+  { name: 'apt_lock_timeout', type: 'number', default: 120, description: 'seconds to wait for a dpkg lock held by another process' },
+  { name: 'index_page', type: 'boolean', default: false, description: 'write the node-naming index page even over a page that is not Debian\'s default' },
+];
+
+export const secrets: SecretSpec[] = [
+  {
+    name: 'stats_password',
+    env: 'HAFORGE_STATS_PASSWORD',
+    fileFlag: 'stats-password-file',
+    description: 'the stats page password',
+    required: () => true,
+  },
+];
+
+/** A var with the option's default; flags are already merged into h.vars. */
+export function opt<T extends string | number | boolean>(h: HostContext, name: string): T {
+  const v = h.vars[name];
+  if (v !== undefined) return v as T;
+  return options.find((o) => o.name === name)?.default as T;
+}

@@ -1,0 +1,33 @@
+// Checks of a host's settings that need no connection: conflicts and local files. Run before any host is touched.
+import { readFile } from 'node:fs/promises';
+import type { Vars } from '../runner/inventory/types.js';
+import { certMatchesKey } from './lib/self-signed.js';
+
+export async function preflight(vars: Vars): Promise<string | undefined> {
+  const persistence = vars['persistence'] ?? 'none';
+  const balance = vars['balance'];
+  if (persistence === 'source' && balance !== undefined && balance !== 'source' && balance !== 'roundrobin') {
+    return `persistence source uses balance source; balance ${String(balance)} conflicts with it`;
+  }
+  if (persistence === 'cookie-prefix' && vars['php'] !== true && vars['cookie_name'] === undefined) {
+    return 'persistence cookie-prefix prefixes the application\'s own cookie: turn php on (the demo app sets PHPSESSID) or set cookie_name';
+  }
+  const cert = vars['https_cert'];
+  if (typeof cert === 'string') {
+    let pem: string;
+    try {
+      pem = await readFile(cert, 'utf8');
+    } catch {
+      return `https_cert ${cert}: cannot read the file`;
+    }
+    if (!pem.includes('PRIVATE KEY-----')) return `https_cert ${cert}: the PEM must hold the certificate and its private key`;
+    if (!(await certMatchesKey(pem))) return `https_cert ${cert}: the certificate and the private key do not match`;
+  }
+  if (vars['haproxy_source'] === 'haproxy.debian.net' && typeof vars['haproxy_version'] !== 'string') {
+    return 'haproxy_source haproxy.debian.net needs haproxy_version (e.g. 3.2)';
+  }
+  if (vars['haproxy_source'] === 'custom') {
+    for (const k of ['haproxy_repo_url', 'haproxy_repo_suite', 'haproxy_repo_key']) if (typeof vars[k] !== 'string') return `haproxy_source custom needs ${k}`;
+  }
+  return undefined;
+}

@@ -1,0 +1,65 @@
+// Tutorial step 1: `apt-get update && apt-get upgrade`, noninteractive, keeping existing config files.
+// Changed only when packages were upgraded; `update` is skipped while the lists are fresh.
+import type { Recipe, Step } from '../runner/engine/types.js';
+import { aptGet } from '../runner/engine/primitives/index.js';
+import { opt } from './options.js';
+
+// haforge's own bookkeeping, so a no-op run needs no `apt-get update` and no upgrade simulation.
+const UPDATE_STAMP = '/var/lib/apt/haforge-update-stamp';
+const UPGRADE_STAMP = '/var/lib/apt/haforge-upgrade-stamp';
+
+const refreshLists: Step = {
+  name: 'package lists fresh (apt-get update)',
+  async check(h) {
+    const maxAge = opt<number>(h, 'apt_cache_valid_time');
+    // Stamp age, and the newest change to the sources (a new source needs an update whatever the age).
+    const out = await h.sh(
+      `s=$(stat -c %Y ${UPDATE_STAMP} 2>/dev/null || echo 0); ` +
+        `src=$(stat -c %Y /etc/apt/sources.list /etc/apt/sources.list.d /etc/apt/sources.list.d/* /etc/apt/preferences.d 2>/dev/null | sort -n | tail -1); ` +
+        `echo "$s \${src:-0} $(date +%s)"`,
+    );
+    const [stamp, sources, now] = out.trim().split(' ').map(Number) as [number, number, number];
+    if (now - stamp < maxAge && sources <= stamp) return { state: 'ok', note: `lists updated ${now - stamp}s ago` };
+    return { state: 'change', note: stamp ? `lists are ${now - stamp}s old` : 'never updated by haforge', commands: ['apt-get update'] };
+  },
+  async apply(h) {
+    await aptGet(h, 'update');
+    await h.sh(`touch ${UPDATE_STAMP}`);
+    // Refreshing lists is not a change to the system: only upgrades count.
+    return { changed: false, note: 'package lists refreshed' };
+  },
+};
+
+const upgrade: Step = {
+  name: 'packages upgraded (apt-get dist-upgrade)',
+  async check(h) {
+    if (!opt<boolean>(h, 'apt_upgrade')) return { state: 'skip', reason: 'apt_upgrade is off' };
+    // Nothing can have become upgradable unless the lists or the installed set changed since the last check.
+    const fresh = await h.run(
+      `s=$(stat -c %Y ${UPGRADE_STAMP} 2>/dev/null || echo 0); ` +
+        `l=$(stat -c %Y /var/lib/apt/lists/* /var/lib/dpkg/status 2>/dev/null | sort -n | tail -1); [ "$s" -ge "\${l:-0}" ]`,
+    );
+    if (fresh.code === 0) return { state: 'ok', note: 'nothing new since the last upgrade' };
+    const sim = await h.sh('apt-get -s -q -o Debug::NoLocking=1 dist-upgrade');
+    const pkgs = [...sim.matchAll(/^Inst (\S+)/gm)].map((m) => m[1]!);
+    if (pkgs.length === 0) {
+      if (!h.dryRun) await h.sh(`touch ${UPGRADE_STAMP}`);
+      return { state: 'ok', note: 'all packages up to date' };
+    }
+    return { state: 'change', note: `${pkgs.length} to upgrade: ${pkgs.slice(0, 8).join(' ')}${pkgs.length > 8 ? ' ...' : ''}`, commands: ['apt-get dist-upgrade'] };
+  },
+  async apply(h) {
+    const out = await aptGet(h, 'dist-upgrade');
+    await h.sh(`touch ${UPGRADE_STAMP}`);
+    const m = /(\d+) upgraded, (\d+) newly installed/.exec(out);
+    const n = m ? Number(m[1]) + Number(m[2]) : 0;
+    return { changed: n > 0, note: `${n} package(s) upgraded or installed` };
+  },
+};
+
+export const systemUpdate: Recipe = {
+  name: 'system-update',
+  summary: 'apt-get update (skipped while lists are fresh) and dist-upgrade, noninteractive, keeping config files',
+  roles: ['all'],
+  steps: () => [refreshLists, upgrade],
+};

@@ -1,0 +1,136 @@
+// Tutorial step 8: "check that both web nodes show green" — and more: every check is reported by name,
+// made as a client would, through the load balancer.
+import type { HostContext, Recipe, Step } from '../runner/engine/types.js';
+import { StepError } from '../runner/engine/types.js';
+import { cookiesOf, httpGet, servedBy } from './lib/http.js';
+import { opt } from './options.js';
+
+const LISTEN = 'cluster_web';
+
+interface Target {
+  http: string;
+  base: string;
+  auth: { user: string; password: string };
+  nodes: string[];
+}
+
+function target(h: HostContext): Target {
+  const host = h.spec.address.includes(':') ? `[${h.spec.address}]` : h.spec.address;
+  const httpBase = `http://${host}:${opt<number>(h, 'http_port')}`;
+  const base = opt<boolean>(h, 'https') ? `https://${host}:${opt<number>(h, 'https_port')}` : httpBase;
+  const password = h.secrets['stats_password'];
+  if (!password) throw new StepError('the stats page password is missing: set HAFORGE_STATS_PASSWORD');
+  return { http: httpBase, base, auth: { user: opt<string>(h, 'stats_user'), password }, nodes: [...(h.inventory.groups['web'] ?? [])] };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Every web server's status on the stats CSV (field 17), read with the credentials. */
+async function serverStates(t: Target): Promise<Map<string, string>> {
+  const res = await httpGet(`${t.base}/stats;csv`, { auth: t.auth });
+  if (res.status !== 200) throw new StepError(`stats page answered HTTP ${res.status} with the configured credentials`);
+  const states = new Map<string, string>();
+  for (const line of res.body.split('\n')) {
+    const f = line.split(',');
+    if (f[0] === LISTEN && f[1] && f[1] !== 'FRONTEND' && f[1] !== 'BACKEND') states.set(f[1], f[17] ?? '?');
+  }
+  return states;
+}
+
+function check(name: string, run: (t: Target) => Promise<string>): Step {
+  return {
+    name,
+    async check(h) {
+      // Read-only by nature: a dry run verifies too.
+      return { state: 'ok', note: await run(target(h)) };
+    },
+    apply: async () => undefined,
+  };
+}
+
+const statsLogin = check('stats page refuses requests without credentials', async (t) => {
+  const res = await httpGet(`${t.base}/stats;csv`);
+  if (res.status !== 401) throw new StepError(`stats page answered HTTP ${res.status} without credentials (expected 401)`);
+  return '401 without credentials';
+});
+
+const allUp = check('stats page shows every web node UP', async (t) => {
+  // Health checks need a few seconds after a (re)load: wait up to 20 s for the nodes to settle.
+  let states = new Map<string, string>();
+  for (let i = 0; i < 40; i++) {
+    states = await serverStates(t);
+    if (t.nodes.every((n) => states.get(n) === 'UP')) return `${t.nodes.join(', ')} UP`;
+    if (i >= 12 && [...states.values()].every((s) => !s.includes(' '))) break; // settled, not in transition
+    await sleep(500);
+  }
+  const bad = t.nodes.filter((n) => states.get(n) !== 'UP').map((n) => `${n} ${states.get(n) ?? 'missing'}`);
+  throw new StepError(`not every web node is UP: ${bad.join(', ')}`);
+});
+
+async function upNodes(t: Target): Promise<string[]> {
+  const states = await serverStates(t);
+  return t.nodes.filter((n) => states.get(n) === 'UP');
+}
+
+const spread = check('requests reach every UP web node', async (t) => {
+  const up = await upNodes(t);
+  const seen = new Set<string>();
+  for (let i = 0; i < up.length * 3 && seen.size < up.length; i++) {
+    const node = servedBy((await httpGet(`${t.base}/`)).body);
+    if (node) seen.add(node);
+  }
+  const missed = up.filter((n) => !seen.has(n));
+  if (missed.length) throw new StepError(`requests never reached ${missed.join(', ')}`);
+  return `answered by ${[...seen].sort().join(', ')}`;
+});
+
+const stickySource = check('requests from one client stick to one node (source)', async (t) => {
+  const nodes = new Set<string>();
+  for (let i = 0; i < 6; i++) nodes.add(servedBy((await httpGet(`${t.base}/`)).body) ?? '?');
+  if (nodes.size !== 1) throw new StepError(`one client was served by ${[...nodes].join(', ')}`);
+  return `all 6 requests served by ${[...nodes][0]}`;
+});
+
+function stickyCookie(path: string, cookieName: string, what: string): Step {
+  return check(`a client keeping its cookie stays on one node (${what})`, async (t) => {
+    const first = await httpGet(`${t.base}${path}`);
+    const cookie = cookiesOf(first);
+    if (!cookie?.includes(`${cookieName}=`)) throw new StepError(`no ${cookieName} cookie in the first answer (HTTP ${first.status})`);
+    const node = servedBy(first.body);
+    for (let i = 0; i < 5; i++) {
+      const again = servedBy((await httpGet(`${t.base}${path}`, { cookie })).body);
+      if (again !== node) throw new StepError(`with cookie ${cookieName}, request ${i + 2} went to ${again ?? '?'} instead of ${node ?? '?'}`);
+    }
+    return `6 requests with the cookie all served by ${node}`;
+  });
+}
+
+const httpsRedirect = check('http redirects to https, and https answers', async (t) => {
+  const res = await httpGet(`${t.http}/`);
+  const location = String(res.headers['location'] ?? '');
+  if (res.status < 301 || res.status > 308 || !location.startsWith('https://')) {
+    throw new StepError(`http answered HTTP ${res.status}${location ? ` to ${location}` : ''}, expected a redirect to https`);
+  }
+  const secure = await httpGet(`${t.base}/`);
+  if (secure.status !== 200) throw new StepError(`https answered HTTP ${secure.status}`);
+  return `${res.status} to ${location}; https 200`;
+});
+
+export const verify: Recipe = {
+  name: 'verify',
+  summary: 'Through the LB: stats login, every web node UP, requests reach every node, persistence and HTTPS behave',
+  roles: ['lb'],
+  after: ['haproxy-service', 'apache-install'],
+  // Runs when every host has finished the recipes before it: the web nodes must be up first.
+  sync: true,
+  steps(h) {
+    const persistence = opt<string>(h, 'persistence');
+    const steps = [statsLogin, allUp];
+    if (persistence === 'source') steps.push(stickySource);
+    else steps.push(spread);
+    if (persistence === 'cookie-insert') steps.push(stickyCookie('/', (h.vars['cookie_name'] as string) ?? 'SERVERID', 'cookie-insert'));
+    if (persistence === 'cookie-prefix') steps.push(stickyCookie('/session.php', (h.vars['cookie_name'] as string) ?? 'PHPSESSID', 'cookie-prefix'));
+    if (opt<boolean>(h, 'https')) steps.push(httpsRedirect);
+    return steps;
+  },
+};
