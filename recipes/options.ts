@@ -32,6 +32,7 @@ export const secrets: SecretSpec[] = [
     env: 'HAFORGE_STATS_PASSWORD',
     fileFlag: 'stats-password-file',
     description: 'the stats page password',
+    neededBy: ['haproxy-config', 'verify'],
     required: () => true,
   },
 ];

@@ -55,7 +55,7 @@ export async function runPlan(req: PlanRequest): Promise<number> {
     const vars = { ...inventory.vars, ...o.vars };
     for (const opt of req.catalogue.options) if (vars[opt.name] === undefined && opt.default !== undefined) vars[opt.name] = opt.default;
     const secrets = await gatherSecrets({
-      hosts, specs: req.catalogue.secrets, vars, files: o.secretFiles, env: process.env, prompt: req.prompt, redactor,
+      hosts, specs: req.catalogue.secrets.filter((s) => s.neededBy.some((n) => recipes.some((r) => r.name === n))), vars, files: o.secretFiles, env: process.env, prompt: req.prompt, redactor,
     });
 
     const mode: LiveMode = o.json ? 'silent' : process.stdout.isTTY && !process.env.CI ? 'tty' : 'lines';

@@ -117,6 +117,8 @@ export interface SecretSpec {
   /** `--NAME-file PATH` flag reading the secret from a file. */
   fileFlag?: string;
   description: string;
+  /** The recipes that read it: asked for only when one of them is planned. */
+  neededBy: string[];
   /** Whether this run needs it, given the global vars after flags. */
   required(vars: Vars): boolean;
 }

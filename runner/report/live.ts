@@ -69,7 +69,7 @@ function lineView(verbose: boolean, r: (s: string) => string): LiveView {
     stepEnd: (x: StepResult) =>
       print(
         `${chalk.bold(x.host)} | ${x.recipe} › ${x.step}: ${statusWord(x.status)} ${chalk.dim(seconds(x.durationMs))}` +
-          (x.message && (x.status !== 'ok' || verbose) ? ` — ${x.message}` : ''),
+          (x.message ? chalk.dim(` — ${x.message}`) : ''),
       ),
     // Throttled, so a long apt run shows signs of life without flooding a log.
     progress: (host, text) => {
