@@ -6,6 +6,7 @@ export const facts: Recipe = {
   name: 'facts',
   summary: 'Report each host\'s OS release, init system and installed haproxy/apache2 versions (read-only)',
   roles: ['all'],
+  explicit: true,
   steps: () => [
     {
       name: 'gather facts',

@@ -36,7 +36,7 @@ export function planRecipes(registry: readonly Recipe[], names?: readonly string
     wanted.add(name);
     if (opts.withDeps) for (const dep of recipe.after ?? []) add(dep, name);
   };
-  for (const name of names ?? registry.map((r) => r.name)) add(name);
+  for (const name of names ?? registry.filter((r) => !r.explicit).map((r) => r.name)) add(name);
 
   // Depth-first topological sort over the wanted set; a grey node met again is a cycle.
   const order: Recipe[] = [];

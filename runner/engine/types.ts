@@ -74,6 +74,8 @@ export interface Recipe {
    * failure names the recipe that provides it (`--with-deps` plans it instead).
    */
   requires?: { recipe: string; fact: Fact<boolean>; what: string }[];
+  /** Planned only when named (`haforge run facts`), never by `up`. */
+  explicit?: boolean;
   /** Start only after every host has finished the recipes planned before it (e.g. verify after all web nodes). */
   sync?: boolean;
   steps(h: HostContext): Step[] | Promise<Step[]>;
