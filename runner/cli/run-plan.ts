@@ -12,7 +12,7 @@ import type { CliOptions } from './args.js';
 import { connector } from './connect.js';
 import { gatherSecrets, type Prompter } from './secrets.js';
 import { UsageError } from './errors.js';
-import { resolveInventoryPath } from './default-inventory.js';
+import { chooseInventory } from './default-inventory.js';
 import { checkVars, type Preflight } from './check-vars.js';
 
 export interface Catalogue {
@@ -46,7 +46,8 @@ export async function runPlan(req: PlanRequest): Promise<number> {
     return exitCode;
   };
   try {
-    const inventory = loadInventory(resolveInventoryPath(o.inventory));
+    const chosen = await chooseInventory(o.inventory, (line) => !o.json && process.stderr.write(`${line}\n`));
+    const inventory = loadInventory(chosen.path);
     if (!o.json) for (const w of inventory.warnings) process.stderr.write(`${chalk.yellow('warning:')} ${w}\n`);
     const hosts = selectHosts(inventory, o.limit);
     const names = req.command === 'verify' ? ['verify'] : req.command === 'run' ? req.recipeNames : undefined;
@@ -55,7 +56,7 @@ export async function runPlan(req: PlanRequest): Promise<number> {
     const vars = { ...inventory.vars, ...o.vars };
     for (const opt of req.catalogue.options) if (vars[opt.name] === undefined && opt.default !== undefined) vars[opt.name] = opt.default;
     const secrets = await gatherSecrets({
-      hosts, specs: req.catalogue.secrets.filter((s) => s.neededBy.some((n) => recipes.some((r) => r.name === n))), vars, files: o.secretFiles, env: process.env, prompt: req.prompt, redactor,
+      hosts, specs: req.catalogue.secrets.filter((s) => s.neededBy.some((n) => recipes.some((r) => r.name === n))), vars, files: o.secretFiles, fallbackFiles: chosen.labSecretFiles, env: process.env, prompt: req.prompt, redactor,
     });
 
     const mode: LiveMode = o.json ? 'silent' : process.stdout.isTTY && !process.env.CI ? 'tty' : 'lines';

@@ -13,6 +13,8 @@ export interface SecretsInput {
   specs: readonly SecretSpec[];
   vars: Vars;
   files: Record<string, string>;
+  /** Files used when neither a file flag nor the environment gives the secret (the lab's demo secrets). */
+  fallbackFiles?: Record<string, string>;
   env: NodeJS.ProcessEnv;
   /** Present only when a person can answer (TTY, not CI, no --yes). */
   prompt?: Prompter;
@@ -46,7 +48,7 @@ export async function gatherSecrets(i: SecretsInput): Promise<Secrets> {
   const recipe: Record<string, string> = {};
   for (const s of i.specs) {
     if (!s.required(i.vars)) continue;
-    const file = i.files[s.name];
+    const file = i.files[s.name] ?? (i.env[s.env] ? undefined : i.fallbackFiles?.[s.name]);
     let value: string | undefined;
     if (file) {
       try {
