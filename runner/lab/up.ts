@@ -1,0 +1,246 @@
+// Bringing a lab up: network, apt proxy, base image, then every host at once; done when every sshd answers.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { ensureBase } from './base-image.js';
+import { labDown, labTraces } from './down.js';
+import { hostInitPid, hostPublicKey, initLogTail, mountRoot, startHost, writeHostFiles, type LabFiles } from './hosts.js';
+import { writeAccessFiles } from './inventory.js';
+import { addHostLinks, createBridge, subnetConflicts } from './network.js';
+import {
+  aptCacheDir,
+  baseDir,
+  bridgeName,
+  checkName,
+  DEFAULT_NAME,
+  DEFAULT_WEB,
+  FIRST_HOST,
+  hostNames,
+  MAX_WEB,
+  netnsName,
+  stateDir,
+  stateRoot,
+  SUDO_USER,
+  SUITES,
+  vethName,
+  type Suite,
+} from './paths.js';
+import { EXIT_UNSUPPORTED, LabError, ensureMachinePackages, machineProblem } from './preflight.js';
+import { alive, listDir, shx, tcpAnswers, trace, waitFor, withPidLock } from './proc.js';
+import { proxyUrl, startProxy } from './proxy.js';
+import { INIT_SH } from './scripts.js';
+import { readLab, writeLab, type LabInfo } from './state.js';
+
+export interface UpOptions {
+  name?: string;
+  suite?: Suite;
+  /** Number of web nodes (default 2). */
+  web?: number;
+  /** A.B.C of a private /24; default: the first free 10.213.X. */
+  subnet?: string;
+  /** Keep services from starting on package install (policy-rc.d exits 101). */
+  blockServices?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface LabUpResult extends LabInfo {
+  /** The lab was already up: nothing was made. */
+  alreadyUp: boolean;
+  /** Wall time of this call. */
+  seconds: number;
+}
+
+const SUBNET_RE = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+function isPrivate(subnet: string): boolean {
+  const m = SUBNET_RE.exec(subnet);
+  if (!m) return false;
+  const [a, b, c] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (a > 255 || b > 255 || c > 255) return false;
+  return a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168);
+}
+
+function otherLabSubnets(name: string): Map<string, string> {
+  const used = new Map<string, string>();
+  for (const other of listDir(stateRoot())) {
+    if (other === name || other.startsWith('.')) continue;
+    const lab = readLab(other);
+    if (lab) used.set(lab.subnet, other);
+  }
+  return used;
+}
+
+async function chooseSubnet(name: string, requested: string | undefined): Promise<string> {
+  const used = otherLabSubnets(name);
+  if (requested) {
+    if (!isPrivate(requested)) throw new LabError(`--subnet ${requested}: give A.B.C of a private /24 (10.x.y, 172.16-31.x, 192.168.x)`);
+    const owner = used.get(requested);
+    if (owner) throw new LabError(`--subnet ${requested} is used by lab ${owner}; pick another one`);
+    const clash = await subnetConflicts(requested, bridgeName(name));
+    if (clash.length) throw new LabError(`--subnet ${requested} overlaps this machine's route ${clash[0]}; pick another one`);
+    return requested;
+  }
+  for (let c = 0; c < 256; c++) {
+    const subnet = `10.213.${c}`;
+    if (!used.has(subnet) && (await subnetConflicts(subnet, bridgeName(name))).length === 0) return subnet;
+  }
+  throw new LabError('no free 10.213.X.0/24 for the lab; pass --subnet A.B.C');
+}
+
+/** Up and healthy: every recorded host has its PID 1, and the proxy runs. */
+export function isHealthy(lab: LabInfo | undefined): lab is LabInfo {
+  if (!lab || lab.status !== 'up' || !alive(lab.proxy.pid)) return false;
+  return lab.hosts.every((h) => hostInitPid(lab.stateDir, h.name, h.pid) !== undefined);
+}
+
+function validate(opts: UpOptions): { name: string; suite: Suite; web: number } {
+  const name = opts.name ?? DEFAULT_NAME;
+  const bad = checkName(name);
+  if (bad) throw new LabError(bad);
+  const suite = opts.suite ?? 'bookworm';
+  if (!SUITES.includes(suite)) throw new LabError(`--suite must be one of ${SUITES.join(', ')}`);
+  const web = opts.web ?? DEFAULT_WEB;
+  if (!Number.isInteger(web) || web < 1 || web > MAX_WEB) throw new LabError(`--web must be a whole number from 1 to ${MAX_WEB}`);
+  return { name, suite, web };
+}
+
+export async function labUp(opts: UpOptions = {}): Promise<LabUpResult> {
+  const t0 = Date.now();
+  const log = opts.log ?? (() => {});
+  const { name, suite, web } = validate(opts);
+  const problem = await machineProblem();
+  if (problem) throw new LabError(problem, EXIT_UNSUPPORTED);
+  mkdirSync(stateRoot(), { recursive: true });
+  return withPidLock(path.join(stateRoot(), `.${name}.lock`), `bringing lab ${name} up`, log, async () => {
+    const existing = readLab(name);
+    if (isHealthy(existing)) {
+      if (existing.suite !== suite || existing.hosts.length !== web + 1)
+        log(`note: lab ${name} runs ${existing.suite} with ${existing.hosts.length - 1} web nodes; \`haforge lab down --name ${name}\` first to change it`);
+      return { ...existing, alreadyUp: true, seconds: (Date.now() - t0) / 1000 };
+    }
+    const traces = await labTraces(name);
+    if (traces.length) {
+      log(`lab ${name} has leftovers of an earlier run (${traces.slice(0, 3).join(', ')}${traces.length > 3 ? ', ...' : ''}); removing them first, as \`haforge lab down --name ${name}\` would`);
+      await labDown(name);
+    }
+    await ensureMachinePackages(log);
+    try {
+      const info = await build(name, suite, web, opts, log);
+      return { ...info, alreadyUp: false, seconds: (Date.now() - t0) / 1000 };
+    } catch (e) {
+      // Nothing half-made stays behind (HAFORGE_LAB_KEEP_FAILED=1 keeps it for a look).
+      if (process.env.HAFORGE_LAB_KEEP_FAILED !== '1') {
+        await labDown(name).catch((d: unknown) => log(`cleaning up after the failure also failed: ${(d as Error).message}`));
+      } else log(`kept the failed lab for inspection; remove it with \`haforge lab down --name ${name}\``);
+      throw e;
+    }
+  });
+}
+
+async function build(name: string, suite: Suite, web: number, opts: UpOptions, log: (l: string) => void): Promise<LabInfo> {
+  const subnet = await chooseSubnet(name, opts.subnet);
+  const state = stateDir(name);
+  mkdirSync(state, { recursive: true, mode: 0o700 });
+  const gateway = `${subnet}.1`;
+  const names = hostNames(web);
+  const info: LabInfo = {
+    name,
+    suite,
+    subnet,
+    gateway,
+    bridge: bridgeName(name),
+    stateDir: state,
+    baseDir: baseDir(suite),
+    proxy: { url: proxyUrl(gateway), pid: 0 },
+    hosts: names.map((h, i) => ({
+      name: h,
+      group: h.startsWith('lb') ? 'lb' : 'web',
+      address: `${subnet}.${FIRST_HOST + i}`,
+      netns: netnsName(name, h),
+      veth: vethName(name, i),
+      root: path.join(state, 'hosts', h, 'root'),
+      pid: 0,
+    })),
+    files: {
+      inventory: path.join(state, 'inventory.yaml'),
+      inventoryAdmin: path.join(state, 'inventory-admin.yaml'),
+      sshConfig: path.join(state, 'ssh_config'),
+      knownHosts: path.join(state, 'known_hosts'),
+      key: path.join(state, 'id_ed25519'),
+      sudoPassword: path.join(state, 'sudo-password'),
+    },
+    sudoUser: SUDO_USER,
+    blockServices: !!opts.blockServices,
+    status: 'building',
+    createdAt: new Date().toISOString(),
+  };
+  writeLab(info); // before anything is made: `down` finds it all even if we die next line
+
+  trace(`up ${name}: start`);
+  await createBridge(name, gateway);
+  const [proxyPid] = await Promise.all([
+    startProxy(state, aptCacheDir(name), gateway),
+    shx`ssh-keygen -q -t ed25519 -N ${''} -C ${`haforge-lab-${name}`} -f ${info.files.key}`,
+  ]);
+  info.proxy.pid = proxyPid;
+  trace('bridge, proxy, key');
+  writeLab(info);
+  const base = await ensureBase(suite, info.proxy.url, log);
+  trace('base ready');
+
+  await addHostLinks(name, info.hosts.map((h, index) => ({ host: h.name, index })));
+  trace('links');
+  await Promise.all(info.hosts.map((h) => mountRoot(state, h.name, base)));
+  trace('overlays mounted');
+  const password = randomBytes(12).toString('base64url');
+  writeFileSync(info.files.sudoPassword, `${password}\n`, { mode: 0o600 });
+  const files: LabFiles = {
+    hosts: `127.0.0.1\tlocalhost\n${info.hosts.map((h) => `${h.address}\t${h.name}`).join('\n')}\n`,
+    authorizedKeys: readFileSync(`${info.files.key}.pub`, 'utf8'),
+    shadowLine: await shadowLine(info.hosts[0].root, password),
+    aptProxy: `// haforge lab: hosts have no route out; packages come through the lab's proxy.\nAcquire::http::Proxy "${info.proxy.url}/";\n`,
+    blockServices: info.blockServices,
+  };
+  await Promise.all(info.hosts.map((h) => writeHostFiles(h.root, h.name, files)));
+  const hostKeys = new Map(info.hosts.map((h) => [h.name, hostPublicKey(h.root)]));
+  writeAccessFiles(info, hostKeys);
+  trace('host files written');
+
+  const initSh = path.join(state, 'init.sh');
+  writeFileSync(initSh, INIT_SH, { mode: 0o755 });
+  for (const h of info.hosts) h.pid = startHost(name, state, h.name, h.address, initSh);
+  writeLab(info);
+  trace('hosts started');
+  await waitForSsh(info);
+  trace('all sshd answer');
+  info.status = 'up';
+  writeLab(info);
+  return info;
+}
+
+/** The sudo user's shadow line with a fresh hash, made by chpasswd (SHA-512, accepted by both suites). */
+async function shadowLine(root: string, password: string): Promise<string> {
+  await shx({ input: `${SUDO_USER}:${password}\n` })`chpasswd -R ${root} -c SHA512`;
+  const line = readFileSync(path.join(root, 'etc/shadow'), 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`${SUDO_USER}:`));
+  if (!line) throw new LabError(`chpasswd did not set a password for ${SUDO_USER}`);
+  return line;
+}
+
+async function waitForSsh(info: LabInfo): Promise<void> {
+  const limit = 20_000 + 500 * info.hosts.length;
+  await Promise.all(
+    info.hosts.map(async (h) => {
+      let died = false;
+      const ok = await waitFor(async () => {
+        if (!alive(h.pid)) return (died = true);
+        return tcpAnswers(h.address, 22, 'SSH-', 500);
+      }, limit);
+      if (!ok || died) {
+        const why = died ? 'its first process exited' : `sshd did not answer within ${limit / 1000} s`;
+        throw new LabError(`host ${h.name}: ${why}; init log: ${initLogTail(info.stateDir, h.name) || '(empty)'}`);
+      }
+    }),
+  );
+}
