@@ -2,7 +2,7 @@
 import type { Client, ClientChannel, SFTPWrapper } from 'ssh2';
 import type SSH2Promise from 'ssh2-promise';
 import { errorFields, TransportError } from './errors.js';
-import { driveChannel } from './exec.js';
+import { driveChannel, withRemoteTimeout } from './exec.js';
 import { Semaphore } from './semaphore.js';
 import { newSudoMarkers, sudoWrap } from './sudo.js';
 import { finishFromStaging, finishInPlace, tempBeside, tempName } from './upload-plan.js';
@@ -27,6 +27,8 @@ export interface SshRemoteInit {
   /** Drops the ssh2-promise cache entry (it holds the config, password included). */
   forget: () => void;
 }
+
+const OPEN_RETRY_DELAYS_MS = [5, 10, 20, 40, 80, 160, 320];
 
 export class SshRemote implements Remote {
   readonly name: string;
@@ -56,9 +58,10 @@ export class SshRemote implements Remote {
     return this.channels.with(async () => {
       this.assertOpen(); // we may have waited for a slot while the connection went away
       const elevate = (opts.sudo ?? this.o.becomeRoot) && !this.isRoot;
-      if (!elevate) return driveChannel(await this.openChannel(cmd), opts);
+      const timed = opts.timeoutMs !== undefined ? withRemoteTimeout(cmd, opts.timeoutMs) : cmd;
+      if (!elevate) return driveChannel(await this.openChannel(timed), opts);
       const markers = newSudoMarkers();
-      const channel = await this.openChannel(sudoWrap(cmd, markers));
+      const channel = await this.openChannel(sudoWrap(timed, markers));
       return driveChannel(channel, opts, {
         markers,
         password: this.o.sudoPassword,
@@ -115,14 +118,28 @@ export class SshRemote implements Remote {
   }
 
   private async openChannel(cmd: string): Promise<ClientChannel> {
-    try {
-      return await this.o.conn.spawn(cmd);
-    } catch (e) {
-      if (this.lost || /not connected/i.test(errorFields(e).message)) {
-        this.lost = true;
-        throw new TransportError('disconnected', `connection to ${this.name} (${this.o.address}:${this.o.port}) was lost`);
+    return this.retryOpen('a channel', () => this.o.conn.spawn(cmd));
+  }
+
+  /** sshd frees a closed session only after it has handled the rest of the packets it read with our CLOSE,
+   * so an OPEN sent right behind the CLOSE can find MaxSessions still full ("no more sessions" on the
+   * server, "Channel open failure" here); seen here within a few bursts of 20 runs at 8 channels.
+   * A short retry absorbs that lag. */
+  private async retryOpen<T>(what: string, open: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await open();
+      } catch (e) {
+        const msg = errorFields(e).message;
+        if (this.lost || /not connected/i.test(msg)) {
+          this.lost = true;
+          throw new TransportError('disconnected', `connection to ${this.name} (${this.o.address}:${this.o.port}) was lost`);
+        }
+        if (!/channel open failure/i.test(msg) || attempt >= OPEN_RETRY_DELAYS_MS.length) {
+          throw new TransportError('channel', `cannot open ${what} on ${this.name}: ${msg}`);
+        }
+        await new Promise((ok) => setTimeout(ok, OPEN_RETRY_DELAYS_MS[attempt]));
       }
-      throw new TransportError('channel', `cannot open a channel on ${this.name}: ${errorFields(e).message}`);
     }
   }
 
@@ -157,12 +174,7 @@ export class SshRemote implements Remote {
   private withSftp<T>(fn: (sftp: SFTPWrapper) => Promise<T>): Promise<T> {
     return this.channels.with(async () => {
       this.assertOpen();
-      let sftp: SFTPWrapper;
-      try {
-        sftp = await call<SFTPWrapper>((cb) => this.o.client.sftp(cb));
-      } catch (e) {
-        throw new TransportError('channel', `cannot open an SFTP session on ${this.name}: ${errorFields(e).message}`);
-      }
+      const sftp = await this.retryOpen('an SFTP session', () => call<SFTPWrapper>((cb) => this.o.client.sftp(cb)));
       try {
         return await fn(sftp);
       } finally {

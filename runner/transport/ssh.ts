@@ -2,7 +2,7 @@
 // known_hosts checking, Nagle off, and typed one-line errors.
 import { readFile } from 'node:fs/promises';
 import SSH2Promise from 'ssh2-promise';
-import { utils, type Client, type ConnectConfig } from 'ssh2';
+import type { Client, ConnectConfig } from 'ssh2';
 import { errorFields, TransportError } from './errors.js';
 import { createHostKeyVerifier, preferredHostKeyAlgorithms, where } from './host-key-check.js';
 import { appendKnownHost, fingerprint, readKnownHosts } from './known-hosts.js';
@@ -70,13 +70,22 @@ async function connectOnce(opts: ConnectOptions): Promise<Remote> {
   };
 
   const ssh = new SSH2Promise(config);
+  // ssh2-promise rejects with the LAST error ssh2 reported; after a handshake timeout that is "Connection
+  // lost before handshake", which hides the cause. The first one is the real reason.
+  let firstError: unknown;
+  const onSshEvent = (status: string, _conn: unknown, payload?: { err?: unknown }) => {
+    if (status === 'disconnect' && payload?.err && firstError === undefined) firstError = payload.err;
+  };
+  ssh.on('ssh', onSshEvent);
   let conn: SshConnectionLike;
   try {
     conn = (await ssh.connect()) as SshConnectionLike;
   } catch (e) {
     forget(uniqueId);
     if (verifier.unknownKey) throw new UnknownHostKeyAsk(verifier.unknownKey);
-    throw verifier.refusal ?? connectError(e, opts);
+    throw verifier.refusal ?? connectError(firstError ?? e, opts);
+  } finally {
+    ssh.off('ssh', onSshEvent);
   }
   // sshConnection (the ssh2 Client) is private in ssh2-promise's typings but is the documented way to it.
   const client = (conn as unknown as { sshConnection: Client }).sshConnection;
@@ -118,12 +127,7 @@ async function authConfig(auth: AuthConfig, opts: ConnectOptions): Promise<Parti
       } catch (e) {
         throw new TransportError('auth', `cannot read SSH key ${auth.keyFile}: ${errorFields(e).code ?? 'read error'}`);
       }
-      // Parse here so a bad passphrase is a clear message, not an exception thrown inside ssh2's connect.
-      // ssh2's parse messages describe the format, never the key material.
-      const parsed = utils.parseKey(privateKey, auth.passphrase);
-      if (parsed instanceof Error) {
-        throw new TransportError('auth', `cannot use SSH key ${auth.keyFile}: ${parsed.message}`);
-      }
+      // A key ssh2 cannot parse (or decrypt) makes connect() throw; connectError maps that to 'auth'.
       return { privateKey, ...(auth.passphrase !== undefined ? { passphrase: auth.passphrase } : {}) };
     }
   }
@@ -147,6 +151,11 @@ export function connectError(e: unknown, opts: ConnectOptions): TransportError {
   }
   if (level === 'client-authentication') {
     return new TransportError('auth', `authentication failed for user ${opts.user} (${METHOD[opts.auth.kind]})`, tag);
+  }
+  // ssh2's key parse messages describe the format ("Encrypted ... but no passphrase given"), never key material.
+  if (/privateKey/.test(message)) {
+    const file = opts.auth.kind === 'key' ? ` ${opts.auth.keyFile}` : '';
+    return new TransportError('auth', `cannot use SSH key${file}: ${message.replace(/^Cannot parse privateKey: /, '')}`, tag);
   }
   if (level === 'agent') return new TransportError('auth', `SSH agent error for ${opts.name}: ${message}`, tag);
   switch (code) {
