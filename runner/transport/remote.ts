@@ -38,7 +38,12 @@ export class SshRemote implements Remote {
   private lost = false;
   private readonly clientClosed: Promise<void>;
 
-  constructor(private readonly o: SshRemoteInit) {
+  // A #private field: util.inspect and JSON.stringify of a Remote must not reach the ssh2 config inside
+  // (password, private key, passphrase) or the sudo password.
+  readonly #o: SshRemoteInit;
+
+  constructor(o: SshRemoteInit) {
+    this.#o = o;
     this.name = o.name;
     this.isRoot = o.user === 'root';
     this.channels = new Semaphore(o.maxChannels);
@@ -57,15 +62,15 @@ export class SshRemote implements Remote {
     this.assertOpen();
     return this.channels.with(async () => {
       this.assertOpen(); // we may have waited for a slot while the connection went away
-      const elevate = (opts.sudo ?? this.o.becomeRoot) && !this.isRoot;
+      const elevate = (opts.sudo ?? this.#o.becomeRoot) && !this.isRoot;
       const timed = opts.timeoutMs !== undefined ? withRemoteTimeout(cmd, opts.timeoutMs) : cmd;
       if (!elevate) return driveChannel(await this.openChannel(timed), opts);
       const markers = newSudoMarkers();
       const channel = await this.openChannel(sudoWrap(timed, markers));
       return driveChannel(channel, opts, {
         markers,
-        password: this.o.sudoPassword,
-        user: this.o.user,
+        password: this.#o.sudoPassword,
+        user: this.#o.user,
         host: this.name,
       });
     });
@@ -76,7 +81,7 @@ export class SshRemote implements Remote {
     if (!path.startsWith('/')) throw new TransportError('upload', `upload target must be an absolute path: ${path}`);
     const data = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
     const placement = { mode: opts.mode ?? 0o644, owner: opts.owner, group: opts.group };
-    const elevate = (opts.sudo ?? this.o.becomeRoot) && !this.isRoot;
+    const elevate = (opts.sudo ?? this.#o.becomeRoot) && !this.isRoot;
 
     if (!elevate) {
       const tmp = tempBeside(path);
@@ -99,7 +104,7 @@ export class SshRemote implements Remote {
     if (this.closed) return;
     this.closed = true;
     try {
-      await this.o.ssh.close();
+      await this.#o.ssh.close();
     } catch {
       /* already gone */
     }
@@ -107,18 +112,18 @@ export class SshRemote implements Remote {
     let t: NodeJS.Timeout | undefined;
     await Promise.race([this.clientClosed, new Promise<void>((r) => (t = setTimeout(r, 2000)))]);
     if (t) clearTimeout(t);
-    this.o.forget();
+    this.#o.forget();
   }
 
   private assertOpen(): void {
     if (this.closed) throw new TransportError('disconnected', `connection to ${this.name} is closed`);
     if (this.lost) {
-      throw new TransportError('disconnected', `connection to ${this.name} (${this.o.address}:${this.o.port}) was lost`);
+      throw new TransportError('disconnected', `connection to ${this.name} (${this.#o.address}:${this.#o.port}) was lost`);
     }
   }
 
   private async openChannel(cmd: string): Promise<ClientChannel> {
-    return this.retryOpen('a channel', () => this.o.conn.spawn(cmd));
+    return this.retryOpen('a channel', () => this.#o.conn.spawn(cmd));
   }
 
   /** sshd frees a closed session only after it has handled the rest of the packets it read with our CLOSE,
@@ -133,7 +138,7 @@ export class SshRemote implements Remote {
         const msg = errorFields(e).message;
         if (this.lost || /not connected/i.test(msg)) {
           this.lost = true;
-          throw new TransportError('disconnected', `connection to ${this.name} (${this.o.address}:${this.o.port}) was lost`);
+          throw new TransportError('disconnected', `connection to ${this.name} (${this.#o.address}:${this.#o.port}) was lost`);
         }
         if (!/channel open failure/i.test(msg) || attempt >= OPEN_RETRY_DELAYS_MS.length) {
           throw new TransportError('channel', `cannot open ${what} on ${this.name}: ${msg}`);
@@ -174,7 +179,7 @@ export class SshRemote implements Remote {
   private withSftp<T>(fn: (sftp: SFTPWrapper) => Promise<T>): Promise<T> {
     return this.channels.with(async () => {
       this.assertOpen();
-      const sftp = await this.retryOpen('an SFTP session', () => call<SFTPWrapper>((cb) => this.o.client.sftp(cb)));
+      const sftp = await this.retryOpen('an SFTP session', () => call<SFTPWrapper>((cb) => this.#o.client.sftp(cb)));
       try {
         return await fn(sftp);
       } finally {

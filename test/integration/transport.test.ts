@@ -411,6 +411,34 @@ describe('connect failures', () => {
     }
   });
 
+  test('a connection dropped mid-command: code null, interrupted, then disconnected errors', async () => {
+    const r = await connect(rootOpts());
+    try {
+      // $PPID is the sshd process serving this connection: killing it drops the TCP connection.
+      const res = await r.run('kill -9 $PPID; sleep 5');
+      expect(res).toMatchObject({ code: null, interrupted: 'disconnected' });
+      const e = await expectTransportError(r.run('true'));
+      expect(e.kind).toBe('disconnected');
+      expect(e.message).toBe(`connection to web1 (127.0.0.1:${f.port}) was lost`);
+    } finally {
+      await r.close();
+    }
+  });
+
+  test('inspecting or serialising a Remote shows no credentials', async () => {
+    const password = f.user!.password;
+    const r = await connect(userOpts({ auth: { kind: 'password', password }, sudoPassword: 'sudo-secret-xyz' }));
+    try {
+      const { inspect } = await import('node:util');
+      for (const text of [inspect(r, { depth: 10, showHidden: true }), JSON.stringify(r)]) {
+        expect(text).not.toContain(password);
+        expect(text).not.toContain('sudo-secret-xyz');
+      }
+    } finally {
+      await r.close();
+    }
+  });
+
   test('run after close is a disconnected error', async () => {
     const r = await connect(rootOpts());
     await r.close();
