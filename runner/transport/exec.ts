@@ -33,20 +33,23 @@ export function driveChannel(channel: ClientChannel, opts: RunOptions, sudo?: Su
     const errDec = new StringDecoder('utf8');
     let interrupted: RunResult['interrupted'];
 
+    // A throwing progress callback must not crash the process from inside a stream event.
+    const report = (text: string, stream: 'stdout' | 'stderr') => {
+      if (!text || !opts.onOutput) return;
+      try {
+        opts.onOutput(text, stream);
+      } catch {
+        /* progress only */
+      }
+    };
     const emitOut = (b: Buffer) => {
       out.push(b);
-      if (opts.onOutput) {
-        const s = outDec.write(b);
-        if (s) opts.onOutput(s, 'stdout');
-      }
+      if (opts.onOutput) report(outDec.write(b), 'stdout');
     };
     const emitErr = (b: Buffer) => {
       if (b.length === 0) return;
       err.push(b);
-      if (opts.onOutput) {
-        const s = errDec.write(b);
-        if (s) opts.onOutput(s, 'stderr');
-      }
+      if (opts.onOutput) report(errDec.write(b), 'stderr');
     };
     const writeInput = () => {
       if (opts.stdin !== undefined && opts.stdin.length > 0) channel.end(opts.stdin);
@@ -104,10 +107,8 @@ export function driveChannel(channel: ClientChannel, opts: RunOptions, sudo?: Su
       }
       // OpenSSH always sends exit-status or exit-signal; neither means the connection went away.
       if (!interrupted && code == null && signal == null) interrupted = 'disconnected';
-      const tailOut = outDec.end();
-      const tailErr = errDec.end();
-      if (opts.onOutput && tailOut) opts.onOutput(tailOut, 'stdout');
-      if (opts.onOutput && tailErr) opts.onOutput(tailErr, 'stderr');
+      report(outDec.end(), 'stdout');
+      report(errDec.end(), 'stderr');
       resolve({
         stdout: Buffer.concat(out).toString('utf8'),
         stderr: Buffer.concat(err).toString('utf8'),

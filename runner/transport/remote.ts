@@ -83,20 +83,17 @@ export class SshRemote implements Remote {
     const placement = { mode: opts.mode ?? 0o644, owner: opts.owner, group: opts.group };
     const elevate = (opts.sudo ?? this.#o.becomeRoot) && !this.isRoot;
 
-    if (!elevate) {
-      const tmp = tempBeside(path);
-      await this.sftpWrite(tmp, data, path);
-      // The script removes the temp itself when a step fails.
-      await this.finish(path, finishInPlace(tmp, path, placement), false);
-      return;
-    }
-    // A non-root login cannot write beside /etc/...: stage in its home (sftp's working directory).
-    const staged = await this.sftpWrite(tempName(), data, path);
+    // A non-root login that needs root cannot write beside /etc/...: it stages the file in its home
+    // (sftp's working directory) and root installs it from there.
+    const tmp = await this.sftpWrite(elevate ? tempName() : tempBeside(path), data, path);
+    const script = elevate ? finishFromStaging(tmp, path, placement) : finishInPlace(tmp, path, placement);
     try {
-      await this.finish(path, finishFromStaging(staged, path, placement), true);
-    } finally {
-      // The script removes the staged copy, but not if sudo never ran (wrong password, dropped link).
-      await this.sftpUnlink(staged);
+      await this.finish(path, script, elevate);
+    } catch (e) {
+      // The scripts remove their temp files when a step fails, but they may never have run (sudo
+      // refused, channel or connection trouble): remove it over SFTP too, best effort.
+      await this.sftpUnlink(tmp);
+      throw e;
     }
   }
 

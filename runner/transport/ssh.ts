@@ -5,14 +5,16 @@ import SSH2Promise from 'ssh2-promise';
 import type { Client, ConnectConfig } from 'ssh2';
 import { errorFields, TransportError } from './errors.js';
 import { createHostKeyVerifier, preferredHostKeyAlgorithms, where } from './host-key-check.js';
-import { appendKnownHost, fingerprint, readKnownHosts } from './known-hosts.js';
+import { appendKnownHost, fingerprint, readKnownHosts, type KnownHostEntry } from './known-hosts.js';
 import { SshRemote, type SshConnectionLike } from './remote.js';
 import type { AuthConfig, ConnectOptions, Remote } from './types.js';
 
-/** Connects and authenticates; under the 'ask' policy an unknown key is put to askHostKey, recorded if
- * accepted, and the connection is made again (the handshake's own timeout keeps running while a person
- * reads the question, so we do not keep it waiting). */
+/** Connects and authenticates. Under the 'ask' policy an unknown key ends the first attempt (ssh2's
+ * handshake timeout would run out while a person reads the question); askHostKey is asked, the key is
+ * recorded if accepted, and a second connection is made that must show that same key. */
 export async function connect(opts: ConnectOptions): Promise<Remote> {
+  const cap = opts.maxChannels ?? 8;
+  if (!Number.isInteger(cap) || cap < 1) throw new RangeError(`maxChannels must be a positive integer, got ${cap}`);
   try {
     return await connectOnce(opts);
   } catch (e) {
@@ -24,7 +26,12 @@ export async function connect(opts: ConnectOptions): Promise<Remote> {
     if (!(await opts.askHostKey(`${opts.name} (${opts.address}:${opts.port})`, fp))) {
       throw new TransportError('hostkey', `host key ${fp} for ${where(opts)} was not accepted`);
     }
-    await appendKnownHost(opts.knownHostsFile, opts.address, opts.port, e.key, { hash: opts.hashKnownHosts });
+    try {
+      await appendKnownHost(opts.knownHostsFile, opts.address, opts.port, e.key, { hash: opts.hashKnownHosts });
+    } catch (err) {
+      const why = errorFields(err).code ?? errorFields(err).message;
+      throw new TransportError('hostkey', `could not record the host key of ${where(opts)} in ${opts.knownHostsFile}: ${why}`);
+    }
     // The key is known now; if the server shows another one this time, that is a "changed" refusal.
     return await connectOnce(opts);
   }
@@ -39,7 +46,13 @@ class UnknownHostKeyAsk extends Error {
 let connectionSeq = 0;
 
 async function connectOnce(opts: ConnectOptions): Promise<Remote> {
-  const entries = await readKnownHosts(opts.knownHostsFile);
+  let entries: KnownHostEntry[];
+  try {
+    entries = await readKnownHosts(opts.knownHostsFile);
+  } catch (e) {
+    const why = errorFields(e).code ?? errorFields(e).message;
+    throw new TransportError('hostkey', `cannot read ${opts.knownHostsFile}: ${why}`);
+  }
   const verifier = createHostKeyVerifier({
     name: opts.name,
     address: opts.address,

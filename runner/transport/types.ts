@@ -22,7 +22,7 @@ export interface RunOptions {
 }
 
 export interface UploadOptions {
-  /** Octal permission bits, e.g. 0o640. Set on the temp file before the rename. */
+  /** Octal permission bits, e.g. 0o640 (default 0o644). Set on the temp file before the rename. */
   mode?: number;
   owner?: string;
   group?: string;
