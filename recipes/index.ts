@@ -23,5 +23,5 @@ export const recipes: Recipe[] = [
   facts,
 ];
 
-export { options, secrets } from './options.js';
+export { options, secrets, hostVars } from './options.js';
 export { preflight } from './preflight.js';

@@ -10,8 +10,8 @@ export const options: RunOption[] = [
   { name: 'keep_alive_timeout', type: 'number', default: 3000, description: 'timeout http-keep-alive in milliseconds' },
   { name: 'https', type: 'boolean', default: false, description: 'serve HTTPS on :443 and redirect http to https' },
   { name: 'https_cert', type: 'string', description: 'local PEM with certificate and key (default: a self-signed one is made)' },
-  { name: 'https_port', type: 'number', default: 443, description: 'HTTPS port on the load balancer' },
-  { name: 'http_port', type: 'number', default: 80, description: 'HTTP port on the load balancer' },
+  { name: 'https_port', type: 'number', min: 1, max: 65535, default: 443, description: 'HTTPS port on the load balancer' },
+  { name: 'http_port', type: 'number', min: 1, max: 65535, default: 80, description: 'HTTP port on the load balancer' },
   { name: 'php', type: 'boolean', default: false, description: 'install PHP (libapache2-mod-php) on the web nodes' },
   { name: 'stats_user', type: 'string', default: 'admin', description: 'stats page user' },
   { name: 'haproxy_source', type: 'string', choices: ['distro', 'haproxy.debian.net', 'custom'], default: 'distro', description: 'where haproxy comes from' },
@@ -24,6 +24,12 @@ export const options: RunOption[] = [
   { name: 'apt_upgrade', type: 'boolean', default: true, description: 'upgrade installed packages in system-update' },
   { name: 'apt_lock_timeout', type: 'number', default: 120, description: 'seconds to wait for a dpkg lock held by another process' },
   { name: 'index_page', type: 'boolean', default: false, description: 'write the node-naming index page even over a page that is not Debian\'s default' },
+];
+
+/** Vars recipes read that are not run options (no flag, checked the same way): per-host settings. */
+export const hostVars: RunOption[] = [
+  { name: 'web_port', type: 'number', min: 1, max: 65535, description: 'port this web node serves HTTP on, as the balancer reaches it (default 80)' },
+  { name: 'bind_address', type: 'string', description: 'address the load balancer binds (default all)' },
 ];
 
 export const secrets: SecretSpec[] = [

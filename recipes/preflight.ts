@@ -21,7 +21,9 @@ export async function preflight(vars: Vars): Promise<string | undefined> {
       return `https_cert ${cert}: cannot read the file`;
     }
     if (!pem.includes('PRIVATE KEY-----')) return `https_cert ${cert}: the PEM must hold the certificate and its private key`;
-    if (!(await certMatchesKey(pem))) return `https_cert ${cert}: the certificate and the private key do not match`;
+    if (!(await certMatchesKey(pem))) {
+      return `https_cert ${cert}: the certificate and the private key do not match; put the certificate's own key in the PEM (or leave https_cert unset for a self-signed one)`;
+    }
   }
   if (vars['haproxy_source'] === 'haproxy.debian.net' && typeof vars['haproxy_version'] !== 'string') {
     return 'haproxy_source haproxy.debian.net needs haproxy_version (e.g. 3.2)';

@@ -3,6 +3,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { RunOption, SecretSpec } from '../engine/types.js';
 import type { Vars } from '../inventory/types.js';
+import { closest } from '../inventory/errors.js';
 import { UsageError } from './errors.js';
 
 export const COMMANDS = ['up', 'run', 'check', 'verify', 'list', 'lab', 'wizard', 'help', 'version'] as const;
@@ -65,7 +66,7 @@ export function parseCli(argv: string[], recipeOptions: readonly RunOption[], se
   try {
     parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (err) {
-    throw new UsageError(`${(err as Error).message.replace(/^.*?: /, '')} (see haforge --help)`);
+    throw new UsageError(parseProblem(err as Error & { code?: string }, Object.keys(options), secrets));
   }
   const v = parsed.values as Record<string, string | boolean | string[] | undefined>;
   const [cmd, ...rest] = parsed.positionals;
@@ -97,7 +98,7 @@ export function parseCli(argv: string[], recipeOptions: readonly RunOption[], se
     if (o.choices && !o.choices.includes(String(raw))) {
       throw new UsageError(`--${f}: expected one of ${o.choices.join(', ')}, found "${String(raw)}"`);
     }
-    vars[o.name] = o.type === 'number' ? num(f, raw, 0, Number.MAX_SAFE_INTEGER, 0) : String(raw);
+    vars[o.name] = o.type === 'number' ? num(f, raw, o.min ?? 0, o.max ?? Number.MAX_SAFE_INTEGER, 0) : String(raw);
   }
   const secretFiles: Record<string, string> = {};
   for (const s of secrets) if (s.fileFlag && typeof v[s.fileFlag] === 'string') secretFiles[s.name] = v[s.fileFlag] as string;
@@ -122,6 +123,27 @@ export function parseCli(argv: string[], recipeOptions: readonly RunOption[], se
   if (command === 'run' && rest.length === 0 && !out.help) throw new UsageError('`haforge run` needs at least one recipe name (see haforge list)');
   if (command !== 'run' && command !== 'help' && rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}" after ${command ?? 'haforge'}`);
   return { command, rest, options: out };
+}
+
+/** node:util's messages are long and generic; say which option and what to do instead. An option's value
+ * is never repeated: someone may have typed a secret there (`--stats-password=...`). */
+function parseProblem(err: Error & { code?: string }, known: string[], secrets: readonly SecretSpec[]): string {
+  if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const given = /'(-{1,2}[^'=\s]*)/.exec(err.message)?.[1] ?? '';
+    const name = given.replace(/^-+/, '');
+    if (/pass(word)?|secret|token/i.test(name)) {
+      const spec = secrets.find((s) => name.startsWith(s.name.replaceAll('_', '-').replace(/-password$/, '')));
+      const way = spec
+        ? `set ${spec.env}${spec.fileFlag ? ` or pass --${spec.fileFlag} FILE` : ''}`
+        : /sudo/i.test(name)
+          ? 'set HAFORGE_SUDO_PASSWORD (or the variable named by sudo_password_env in the inventory)'
+          : 'set HAFORGE_SSH_PASSWORD (or the variable named by password_env in the inventory)';
+      return `unknown option ${given}: secrets are never given as flag values (they would show in ps and shell history); ${way}`;
+    }
+    const guess = name.length > 1 ? closest(name, known) : undefined;
+    return `unknown option ${given}${guess ? `; did you mean --${guess}?` : ''} (see haforge --help)`;
+  }
+  return `${err.message.replace(/^.*?: /, '')} (see haforge --help)`;
 }
 
 function defaults(): CliOptions {

@@ -1,26 +1,80 @@
-// Run options found in the inventory are checked like flags, before any connection: type and choices,
-// then the recipes' own preflight (conflicts, files). Errors name the file, the host and the var.
+// Run options found in the inventory are checked like flags, before any connection: known names (a typo gets
+// a "did you mean"), type, range and choices, then the recipes' own preflight (conflicts, files). Errors name
+// the file and the exact place the var was set (`groups.lb.hosts.lb1.vars.persistence`), or the flag.
 import type { HostSpec, Inventory, Vars } from '../inventory/types.js';
+import { closest, describe } from '../inventory/errors.js';
 import type { RunOption } from '../engine/types.js';
 import { UsageError } from './errors.js';
 
+/** Returns a problem to report with exit 2. By convention it starts with the name of the var it is about
+ * (`https_cert /x.pem: ...`), so the message can say where that var was set. */
 export type Preflight = (vars: Vars) => Promise<string | undefined>;
 
-export async function checkVars(inv: Inventory, hosts: readonly HostSpec[], options: readonly RunOption[], overrides: Vars, preflight?: Preflight): Promise<void> {
-  const seen = new Set<string>();
-  for (const host of hosts) {
-    const vars = { ...host.vars, ...overrides };
-    for (const o of options) {
-      const v = host.vars[o.name];
-      if (v === undefined || o.name in overrides) continue;
-      const where = `${inv.file}: vars.${o.name} (host ${host.name})`;
-      if (o.type !== typeof v) throw new UsageError(`${where}: expected a ${o.type}, found ${JSON.stringify(v)}`);
-      if (o.choices && !o.choices.includes(String(v))) throw new UsageError(`${where}: expected one of ${o.choices.join(', ')}, found "${String(v)}"`);
-    }
-    const key = JSON.stringify(vars);
-    if (!preflight || seen.has(key)) continue;
-    seen.add(key);
-    const problem = await preflight(vars);
-    if (problem) throw new UsageError(`${problem} (host ${host.name})`);
+const flagOf = (name: string) => `--${name.replaceAll('_', '-')}`;
+
+/** Where a var of a host was set: the inventory path, or the flag when a flag set it. */
+export function varPlace(inv: Inventory, host: HostSpec, name: string, overrides: Vars): string {
+  if (name in overrides) return flagOf(name);
+  const path = inv.varPaths?.[host.name]?.[name] ?? `vars.${name}`;
+  return `${inv.file}: ${path}`;
+}
+
+/** What is wrong with one value of a known option, or undefined. */
+export function badValue(o: RunOption, v: unknown): string | undefined {
+  if (o.type === 'number') {
+    const min = o.min ?? 0;
+    const max = o.max ?? Number.MAX_SAFE_INTEGER;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) return `expected an integer ${min}-${max}, found ${describe(v)}`;
+    return undefined;
   }
+  if (o.type !== typeof v) return `expected ${o.type === 'boolean' ? 'true or false' : 'a string'}, found ${describe(v)}`;
+  if (o.choices && !o.choices.includes(String(v))) return `expected one of ${o.choices.join(', ')}, found ${describe(v)}`;
+  return undefined;
+}
+
+/**
+ * Checks every var in the inventory and the recipes' preflight for the selected hosts. Throws a UsageError
+ * (exit 2) on the first problem; returns warnings (vars no recipe reads and that are not a likely typo).
+ */
+export async function checkVars(
+  inv: Inventory,
+  hosts: readonly HostSpec[],
+  options: readonly RunOption[],
+  overrides: Vars,
+  preflight?: Preflight,
+  hostVars: readonly RunOption[] = [],
+): Promise<string[]> {
+  const known = new Map([...options, ...hostVars].map((o) => [o.name, o]));
+  const warnings = new Map<string, string>();
+  // Every host, not only the selected ones: a web node's web_port is read by the lb's config.
+  for (const host of inv.hosts) {
+    for (const [name, v] of Object.entries(host.vars)) {
+      if (name in overrides) continue;
+      const where = varPlace(inv, host, name, overrides);
+      const o = known.get(name);
+      if (!o) {
+        const guess = closest(name, [...known.keys()]);
+        if (guess) throw new UsageError(`${where}: unknown var; did you mean \`${guess}\`? (haforge --help lists them)`);
+        warnings.set(where, `${where}: unknown var, no recipe reads it (haforge --help lists the vars)`);
+        continue;
+      }
+      const problem = badValue(o, v);
+      if (problem) throw new UsageError(`${where}: ${problem}`);
+    }
+  }
+  if (preflight) {
+    const seen = new Set<string>();
+    for (const host of hosts) {
+      const vars = { ...host.vars, ...overrides };
+      const key = JSON.stringify(vars);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const problem = await preflight(vars);
+      if (!problem) continue;
+      const name = /^[a-z_]+/.exec(problem)?.[0];
+      const set = name !== undefined && (name in overrides || name in host.vars);
+      throw new UsageError(set ? `${varPlace(inv, host, name, overrides)}: ${problem}` : `${inv.file}: ${problem} (host ${host.name})`);
+    }
+  }
+  return [...warnings.values()];
 }

@@ -1,4 +1,5 @@
 // Orders recipes by their `after` declarations. Pure: no hosts, no I/O.
+import { closest } from '../inventory/errors.js';
 import type { Recipe } from './types.js';
 
 export class PlanError extends Error {
@@ -29,8 +30,11 @@ export function planRecipes(registry: readonly Recipe[], names?: readonly string
   const add = (name: string, via?: string): void => {
     const recipe = byName.get(name);
     if (!recipe) {
-      const known = registry.map((r) => r.name).join(', ');
-      throw new PlanError(`unknown recipe "${name}"${via ? ` (needed by ${via})` : ''}; known recipes: ${known}`);
+      const names = registry.map((r) => r.name);
+      const guess = closest(name, names);
+      throw new PlanError(
+        `unknown recipe "${name}"${via ? ` (needed by ${via})` : ''}${guess ? `; did you mean "${guess}"?` : ''}; known recipes: ${names.join(', ')} (haforge list)`,
+      );
     }
     if (wanted.has(name)) return;
     wanted.add(name);

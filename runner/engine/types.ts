@@ -108,6 +108,9 @@ export interface RunOption {
   type: 'string' | 'boolean' | 'number';
   description: string;
   choices?: string[];
+  /** Bounds of a number option (an integer); default 0 to Number.MAX_SAFE_INTEGER. */
+  min?: number;
+  max?: number;
   default?: string | boolean | number;
 }
 

@@ -59,6 +59,7 @@ export function parseInventory(source: string, opts: ParseOptions = {}): Invento
   if (ctx.problems.size) throw fail([...ctx.problems.values()]);
 
   const hosts = layout.order.map((name) => resolveHost(name, layout, data, ctx));
+  const varPaths = Object.fromEntries(layout.order.map((name) => [name, varPathsOf(name, layout, data)]));
   const knownHostsFile = resolveKnownHosts(data.ssh?.known_hosts, ctx);
   if (ctx.problems.size) throw fail([...ctx.problems.values()]);
 
@@ -69,7 +70,22 @@ export function parseInventory(source: string, opts: ParseOptions = {}): Invento
     knownHostsFile,
     vars: { ...data.vars },
     warnings: [...ctx.warnings.values()].map((w) => `${file}: ${w}`),
+    varPaths,
   };
+}
+
+/** Where each of a host's vars was set (the most specific level wins, as in resolveHost). */
+function varPathsOf(name: string, layout: Layout, data: InventoryInput): Record<string, string> {
+  const def = layout.defs.get(name);
+  const groups = Object.keys(layout.members).filter((g) => layout.members[g].includes(name));
+  const out: Record<string, string> = {};
+  const add = (vars: Record<string, unknown> | null | undefined, at: string[]) => {
+    for (const k of Object.keys(vars ?? {})) out[k] = formatPath([...at, 'vars', k]);
+  };
+  add(data.vars, []);
+  for (const g of groups) add(data.groups?.[g]?.vars, ['groups', g]);
+  if (def) add(def.input.vars, def.at);
+  return out;
 }
 
 interface Context {

@@ -33,4 +33,6 @@ export interface Inventory {
   vars: Vars;
   /** Non-fatal findings (e.g. a clear-text password) shown before the run. */
   warnings: string[];
+  /** Where each host's var was set, for messages: host -> var -> `groups.lb.hosts.lb1.vars.persistence`. */
+  varPaths?: Record<string, Record<string, string>>;
 }

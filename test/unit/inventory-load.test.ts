@@ -457,7 +457,7 @@ describe('loadInventory reads valid inventories', () => {
         auth: { kind: 'key', keyFile },
         sudo: false,
         groups: ['lb'],
-        vars: { persistence: 'cookie-insert', stats_port: 8404 },
+        vars: { persistence: 'cookie-insert', keep_alive: true },
       },
       {
         name: 'web1',
@@ -468,7 +468,7 @@ describe('loadInventory reads valid inventories', () => {
         sudo: true,
         sudoPasswordEnv: 'HAFORGE_SUDO_PASSWORD',
         groups: ['web'],
-        vars: { persistence: 'cookie-insert', weight: 10 },
+        vars: { persistence: 'cookie-insert', web_port: 8080 },
       },
       {
         name: 'web2',
@@ -479,8 +479,8 @@ describe('loadInventory reads valid inventories', () => {
         sudo: true,
         sudoPasswordEnv: 'HAFORGE_SUDO_PASSWORD',
         groups: ['web', 'canary'],
-        // canary comes after web in the file: its weight wins.
-        vars: { persistence: 'cookie-insert', weight: 5 },
+        // canary comes after web in the file: its web_port wins.
+        vars: { persistence: 'cookie-insert', web_port: 8081 },
       },
     ]);
   });

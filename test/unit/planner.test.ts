@@ -35,7 +35,7 @@ describe('planner', () => {
       expect.unreachable();
     } catch (e) {
       expect(e).toBeInstanceOf(PlanError);
-      expect((e as PlanError).message).toBe('unknown recipe "haproxy-confg"; known recipes: update, install, config, web, verify');
+      expect((e as PlanError).message).toBe('unknown recipe "haproxy-confg"; known recipes: update, install, config, web, verify (haforge list)');
       expect((e as PlanError).exitCode).toBe(2);
     }
   });
