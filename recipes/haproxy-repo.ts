@@ -74,6 +74,22 @@ function preferencesFile(r: Repo): string {
   return `# managed by haforge\nPackage: haproxy*\nPin: ${pin}\nPin-Priority: 900\n`;
 }
 
+/** apt's words for a signature it cannot check (gpgv on bookworm, sqv on trixie). Anything else (a 403 from a
+ * proxy, a 404, a refused connection) is not a key problem and must not be reported as one. */
+const VERIFY_FAILURE = /NO_PUBKEY|EXPKEYSIG|BADSIG|is not signed|signatures couldn't be verified|signature verification|Missing key|GPG error/i;
+
+/** The reason apt gave for our source on an `Err:N URL SUITE ...` line (the next line), if any. */
+export function sourceError(out: string, url: string): string | undefined {
+  const base = url.replace(/\/+$/, '');
+  const lines = out.split('\n');
+  for (const [i, line] of lines.entries()) {
+    if (/^Err:\d+ /.test(line) && line.slice(line.indexOf(' ') + 1).startsWith(`${base} `)) {
+      return (lines[i + 1]?.trim() || line).trim();
+    }
+  }
+  return undefined;
+}
+
 /** All three files as one unit: installed together, verified by `apt-get update`, rolled back together. */
 function repository(r: Repo, key: string): Step {
   const parts = [
@@ -102,13 +118,15 @@ function repository(r: Repo, key: string): Step {
       }
       try {
         const out = await aptGet(h, 'update');
-        // apt-get update exits 0 on some verification failures (it only warns): look for our source by name.
-        const bad = /(NO_PUBKEY \S+|is not signed|The following signatures couldn't be verified[^\n]*|EXPKEYSIG \S+)/.exec(out);
-        if (bad) throw new StepError(bad[1]!);
+        // apt-get update exits 0 when a source that has older lists fails (it warns on stderr and keeps the old
+        // lists, e.g. a key replaced by a wrong one): look for our source's own `Err:` line on stdout.
+        const bad = sourceError(out, r.url) ?? /(NO_PUBKEY \S+|is not signed|The following signatures couldn't be verified[^\n]*|EXPKEYSIG \S+)/.exec(out)?.[1];
+        if (bad) throw new StepError(bad);
       } catch (err) {
         await h.sh(`for f in ${PATHS.join(' ')}; do if [ -f "$f.haforge-bak" ]; then mv -f "$f.haforge-bak" "$f"; else rm -f "$f"; fi; done`);
         const why = err instanceof Error ? err.message : String(err);
-        throw new StepError(`apt could not verify ${r.url} ${r.suite} with the given key (${why}); the source was removed and apt is as it was`);
+        const what = VERIFY_FAILURE.test(why) ? `apt could not verify ${r.url} ${r.suite} with the given key` : `apt could not use ${r.url} ${r.suite}`;
+        throw new StepError(`${what} (${why}); haforge's source files were rolled back, apt is as it was`);
       }
       await h.sh(`rm -f ${PATHS.map((p) => `${p}.haforge-bak`).join(' ')}`);
     },
