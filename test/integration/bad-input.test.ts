@@ -1,0 +1,433 @@
+// Bad input through the real CLI (`node bin/haforge.mjs`, a child process, unattended): every case exits 2
+// with one clear message that names the place and the fix, and no connection is made. Each case's hosts
+// point at its own TCP listener on 127.0.0.1 that counts the connections it accepts: it must count 0.
+// (The 60 malformed-inventory messages of the loader are pinned in test/unit/inventory-load.test.ts; here
+// each kind is shown once end to end, with the exit code and the silence on the wire.)
+import { execFile, spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const BIN = join(ROOT, 'bin', 'haforge.mjs');
+const execFileP = promisify(execFile);
+
+let dir: string;
+
+interface Listener {
+  port: number;
+  accepted(): number;
+  close(): Promise<void>;
+}
+
+/** A TCP listener that counts accepted connections and closes each at once. */
+async function listener(): Promise<Listener> {
+  let n = 0;
+  const srv: Server = createServer((s) => {
+    n++;
+    s.destroy();
+  });
+  await new Promise<void>((ok) => srv.listen(0, '127.0.0.1', ok));
+  const port = (srv.address() as { port: number }).port;
+  return { port, accepted: () => n, close: () => new Promise((ok) => srv.close(() => ok())) };
+}
+
+interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/** Runs the CLI unattended (stdin a pipe, no TTY), with a clean environment: no HAFORGE_*, no agent. */
+function cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  const base: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: join(dir, 'home'), NO_COLOR: '1', LANG: 'C.UTF-8' };
+  const t0 = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env: { ...base, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr, ms: Date.now() - t0 }));
+    child.stdin.end();
+  });
+}
+
+/** An inventory that is valid apart from what a case changes; {P} is the case's listener port. */
+function inventory(o: { ssh?: string; vars?: string; lb?: string; web?: string; extra?: string } = {}): string {
+  return [
+    'ssh:',
+    `  ${o.ssh ?? 'key: ./key'}`,
+    '  known_hosts: ./known_hosts',
+    ...(o.vars ? ['vars:', ...o.vars.split('\n').map((l) => `  ${l}`)] : []),
+    'groups:',
+    '  lb:',
+    '    hosts:',
+    `      ${o.lb ?? 'lb1: { address: 127.0.0.1, port: {P} }'}`,
+    '  web:',
+    '    hosts:',
+    ...(o.web ?? 'web1: { address: 127.0.0.1, port: {P} }\nweb2: { address: 127.0.0.1, port: {P} }').split('\n').map((l) => `      ${l}`),
+    ...(o.extra ? [o.extra] : []),
+    '',
+  ].join('\n');
+}
+
+const STATS = { HAFORGE_STATS_PASSWORD: 'stats-Secret-4711', CI: 'true' };
+
+interface Case {
+  name: string;
+  /** Arguments; `INV` is replaced by the case's inventory file. */
+  args: string[];
+  /** Inventory text ({P}: the listener's port); default: the valid one. */
+  inv?: string;
+  env?: Record<string, string>;
+  /** Every pattern must match the one message (place, what, fix). */
+  says: (string | RegExp)[];
+}
+
+const cases: Case[] = [
+  // --- the inventory file: syntax and shape
+  {
+    name: 'YAML syntax error: line and column',
+    args: ['up', '-i', 'INV'],
+    inv: 'groups:\n  lb:\n    hosts:\n      lb1: { address: 127.0.0.1, port: {P}\n  web:\n',
+    says: [/inv\.yaml:5:\d+: YAML syntax error/],
+  },
+  {
+    name: 'YAML syntax error: an unclosed quote',
+    args: ['up', '-i', 'INV'],
+    inv: inventory({ web: 'web1: { address: "127.0.0.1, port: {P} }' }),
+    says: [/inv\.yaml:\d+:\d+: YAML syntax error/],
+  },
+  {
+    name: 'unknown key `adress`: did you mean `address`',
+    args: ['up', '-i', 'INV'],
+    inv: inventory({ web: 'web1: { adress: 127.0.0.1, port: {P} }' }),
+    says: ['groups.web.hosts.web1.adress: unknown key; did you mean `address`?'],
+  },
+  {
+    name: 'unknown top-level key `group`',
+    args: ['up', '-i', 'INV'],
+    inv: inventory().replace('groups:', 'group:'),
+    says: [/inv\.yaml: group: unknown key; did you mean `groups`\?/],
+  },
+  {
+    name: 'unknown var `persistance`: did you mean `persistence`',
+    args: ['up', '-i', 'INV'],
+    inv: inventory({ vars: 'persistance: source' }),
+    says: ['inv.yaml: vars.persistance: unknown var; did you mean `persistence`?'],
+  },
+  {
+    name: 'wrong type: a port as a word',
+    args: ['up', '-i', 'INV'],
+    inv: inventory({ web: 'web1: { address: 127.0.0.1, port: eighty }' }),
+    says: ['groups.web.hosts.web1.port: expected an integer 1-65535, found "eighty"'],
+  },
+  {
+    name: 'wrong type: a boolean var given as a string',
+    args: ['up', '-i', 'INV'],
+    inv: inventory({ vars: 'keep_alive: "yes please"' }),
+    says: ['inv.yaml: vars.keep_alive: expected true or false, found "yes please"'],
+  },
+  {
+    name: 'wrong type: a number var given as a string, at group level',
+    args: ['up', '-i', 'INV'],
+    inv: inventory().replace('  lb:\n', '  lb:\n    vars: { https_port: "443" }\n'),
+    says: ['inv.yaml: groups.lb.vars.https_port: expected an integer 1-65535, found "443"'],
+  },
+  {
+    name: 'wrong type: ssh.user as a list',
+    args: ['up', '-i', 'INV'],
+    inv: inventory({ ssh: 'user: [root]\n  key: ./key' }),
+    says: ['inv.yaml: ssh.user: expected a user name, found a list'],
+  },
+  {
+    name: 'duplicate host name in one group: line and column',
+    args: ['up', '-i', 'INV'],
+    inv: inventory({ web: 'web1: { address: 127.0.0.1, port: {P} }\nweb1: { address: 127.0.0.2, port: {P} }' }),
+    says: [/inv\.yaml:\d+:\d+: YAML syntax error: duplicate key/],
+  },
+  {
+    name: 'the same host defined in two groups',
+    args: ['up', '-i', 'INV'],
+    inv: inventory({ extra: '  canary:\n    hosts:\n      web1: { address: 127.0.0.3, port: {P} }' }),
+    says: ['groups.canary.hosts.web1: host "web1" is already defined in groups.web.hosts.web1', 'list it here by name only'],
+  },
+  {
+    name: 'a host in both roles (lb and web)',
+    args: ['up', '-i', 'INV'],
+    inv: inventory({ web: 'web1: { address: 127.0.0.1, port: {P} }\nlb1:' }),
+    says: ['groups.web.hosts.lb1: a host cannot be both the load balancer and a web node; remove "lb1" from groups.lb or groups.web'],
+  },
+  {
+    name: 'no lb group',
+    args: ['up', '-i', 'INV'],
+    inv: 'ssh:\n  key: ./key\n  known_hosts: ./known_hosts\ngroups:\n  web:\n    hosts:\n      web1: { address: 127.0.0.1, port: {P} }\n',
+    says: ['inv.yaml: groups: no lb group; add groups.lb with the load balancer host'],
+  },
+  {
+    name: 'two load balancers',
+    args: ['up', '-i', 'INV'],
+    inv: inventory({ lb: 'lb1: { address: 127.0.0.1, port: {P} }\n      lb2: { address: 127.0.0.2, port: {P} }' }),
+    says: ['groups.lb.hosts: 2 hosts (lb1, lb2), but haforge supports exactly one load balancer; keep one'],
+  },
+  {
+    name: 'an empty web group',
+    args: ['up', '-i', 'INV'],
+    inv: 'ssh:\n  key: ./key\n  known_hosts: ./known_hosts\ngroups:\n  lb:\n    hosts:\n      lb1: { address: 127.0.0.1, port: {P} }\n  web:\n    hosts: {}\n',
+    says: ['inv.yaml: groups.web.hosts: no host; add at least one web node'],
+  },
+  {
+    name: 'an invalid address',
+    args: ['up', '-i', 'INV'],
+    inv: inventory({ lb: 'lb1: { address: 10.0.0.300, port: {P} }' }),
+    says: ['groups.lb.hosts.lb1.address: expected an IPv4 or IPv6 address or a DNS name, found "10.0.0.300"'],
+  },
+  {
+    name: 'a port out of range',
+    args: ['up', '-i', 'INV'],
+    inv: inventory({ lb: 'lb1: { address: 127.0.0.1, port: 70000 }' }),
+    says: ['groups.lb.hosts.lb1.port: expected an integer 1-65535, found 70000'],
+  },
+  {
+    name: 'the key file is missing',
+    args: ['up', '-i', 'INV'],
+    inv: inventory({ ssh: 'key: ./no-such-key' }),
+    says: [/inv\.yaml: ssh\.key: key file not found: \S+no-such-key/],
+  },
+  {
+    name: 'the key file is readable by others',
+    args: ['up', '-i', 'INV'],
+    inv: inventory({ ssh: 'key: ./open-key' }),
+    says: [/ssh\.key: key file \S+open-key has permissions 0644, too open .*; run: chmod 600 \S+open-key/],
+  },
+  {
+    name: 'the inventory file does not exist',
+    args: ['up', '-i', 'no-such-inventory.yaml'],
+    says: ['no-such-inventory.yaml: file not found'],
+  },
+  // --- variants and their settings
+  {
+    name: 'unknown persistence variant as a flag',
+    args: ['up', '-i', 'INV', '--persistence', 'sticky'],
+    says: ['--persistence: expected one of none, source, cookie-insert, cookie-prefix, found "sticky"'],
+  },
+  {
+    name: 'unknown persistence variant as a host var',
+    args: ['up', '-i', 'INV'],
+    inv: inventory({ lb: 'lb1: { address: 127.0.0.1, port: {P}, vars: { persistence: cookie } }' }),
+    says: ['inv.yaml: groups.lb.hosts.lb1.vars.persistence: expected one of none, source, cookie-insert, cookie-prefix, found "cookie"'],
+  },
+  {
+    name: 'persistence source with a conflicting balance',
+    args: ['up', '-i', 'INV', '--balance', 'leastconn'],
+    inv: inventory({ vars: 'persistence: source' }),
+    says: ['inv.yaml: vars.persistence: persistence source uses balance source; balance leastconn conflicts with it'],
+  },
+  {
+    name: 'cookie-prefix without the PHP app',
+    args: ['up', '-i', 'INV', '--persistence', 'cookie-prefix'],
+    says: ['--persistence: persistence cookie-prefix', 'turn php on', 'or set cookie_name'],
+  },
+  {
+    name: 'a port flag out of range',
+    args: ['up', '-i', 'INV', '--http-port', '99999'],
+    says: ['--http-port: expected an integer 1-65535, found "99999"'],
+  },
+  {
+    name: 'HTTPS certificate and key that do not match (inventory var)',
+    args: ['up', '-i', 'INV'],
+    inv: inventory({ vars: 'https: true\nhttps_cert: ./mismatch.pem' }),
+    says: ['inv.yaml: vars.https_cert: https_cert ./mismatch.pem: the certificate and the private key do not match', "put the certificate's own key in the PEM"],
+  },
+  {
+    name: 'HTTPS certificate and key that do not match (flag)',
+    args: ['up', '-i', 'INV', '--https', '--https-cert', 'mismatch.pem'],
+    says: ['--https-cert: https_cert mismatch.pem: the certificate and the private key do not match'],
+  },
+  {
+    name: 'HTTPS certificate without its key',
+    args: ['up', '-i', 'INV', '--https', '--https-cert', 'cert-only.pem'],
+    says: ['--https-cert: https_cert cert-only.pem: the PEM must hold the certificate and its private key'],
+  },
+  // --- secrets, unattended
+  {
+    name: 'stats password missing under CI',
+    args: ['up', '-i', 'INV'],
+    env: { CI: 'true' },
+    says: ['the stats page password is needed: set HAFORGE_STATS_PASSWORD or pass --stats-password-file FILE'],
+  },
+  {
+    name: 'stats password missing with stdin not a terminal (no CI)',
+    args: ['verify', '-i', 'INV'],
+    env: {},
+    says: ['the stats page password is needed: set HAFORGE_STATS_PASSWORD or pass --stats-password-file FILE'],
+  },
+  {
+    name: 'stats password file missing',
+    args: ['up', '-i', 'INV', '--stats-password-file', 'no-such-file'],
+    env: { CI: 'true' },
+    says: ['--stats-password-file no-such-file: no such file'],
+  },
+  {
+    name: 'SSH password missing under CI',
+    args: ['up', '-i', 'INV'],
+    inv: inventory({ ssh: 'password_env: MY_SSH_PASSWORD' }),
+    says: ['no SSH password for lb1: set MY_SSH_PASSWORD in the environment'],
+  },
+  {
+    name: 'a secret given as a flag value is refused without echoing it',
+    args: ['up', '-i', 'INV', '--stats-password=hunter2-flag-value'],
+    says: ['unknown option --stats-password: secrets are never given as flag values', 'set HAFORGE_STATS_PASSWORD or pass --stats-password-file FILE'],
+  },
+  // --- recipes, --limit, flags
+  {
+    name: 'a recipe that does not exist: did you mean',
+    args: ['run', 'haproxy-confg', '-i', 'INV'],
+    says: ['unknown recipe "haproxy-confg"; did you mean "haproxy-config"?', 'haforge list'],
+  },
+  {
+    name: '`run` with no recipe',
+    args: ['run', '-i', 'INV'],
+    says: ['`haforge run` needs at least one recipe name (see haforge list)'],
+  },
+  {
+    name: '--limit matching nothing: did you mean',
+    args: ['up', '-i', 'INV', '--limit', 'web3'],
+    says: ['--limit: "web3" matches no host or group. Did you mean "web1"?', 'Hosts: lb1, web1, web2'],
+  },
+  {
+    name: '--limit that excludes every host',
+    args: ['up', '-i', 'INV', '--limit', 'web*,!web*'],
+    says: ['--limit web*,!web* leaves no host to run on'],
+  },
+  {
+    name: 'conflicting flags: --json with --verbose',
+    args: ['up', '-i', 'INV', '--json', '--verbose'],
+    says: ['--json and --verbose conflict', 'drop one'],
+  },
+  {
+    name: 'conflicting flags: --keep-alive with --no-keep-alive',
+    args: ['up', '-i', 'INV', '--keep-alive', '--no-keep-alive'],
+    says: ['--keep-alive and --no-keep-alive conflict: give one'],
+  },
+  {
+    name: 'conflicting flags: --with-deps without run',
+    args: ['up', '-i', 'INV', '--with-deps'],
+    says: ['--with-deps only applies to `haforge run RECIPE...`'],
+  },
+  {
+    name: 'a misspelt flag: did you mean',
+    args: ['up', '-i', 'INV', '--persistance', 'source'],
+    says: ['unknown option --persistance; did you mean --persistence?'],
+  },
+  {
+    name: '--concurrency 0',
+    args: ['up', '-i', 'INV', '--concurrency', '0'],
+    says: ['--concurrency: expected an integer 1-256, found "0"'],
+  },
+  {
+    name: 'an unknown command',
+    args: ['upp', '-i', 'INV'],
+    says: ['unknown command "upp"; commands: up, run'],
+  },
+];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'haforge-bad-input-'));
+  writeFileSync(join(dir, 'known_hosts'), '');
+  await execFileP('mkdir', ['-p', join(dir, 'home', '.ssh')]);
+  await execFileP('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'bad-input', '-f', join(dir, 'key')]);
+  await execFileP('cp', [join(dir, 'key'), join(dir, 'open-key')]);
+  chmodSync(join(dir, 'open-key'), 0o644);
+  // A certificate with another key's private half, and a certificate alone.
+  const ossl = (...a: string[]) => execFileP('openssl', a, { cwd: dir });
+  await ossl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'k1.pem', '-out', 'c1.pem', '-days', '2', '-subj', '/CN=bad-input');
+  await ossl('genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', 'k2.pem');
+  await execFileP('sh', ['-c', 'cat c1.pem k2.pem > mismatch.pem && cp c1.pem cert-only.pem'], { cwd: dir });
+});
+
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('bad input: exit 2, one message naming the place and the fix, no connection', () => {
+  test('the table has at least 25 cases', () => expect(cases.length).toBeGreaterThanOrEqual(25));
+
+  test.concurrent.each(cases)('$name', async (c) => {
+    const l = await listener();
+    try {
+      const inv = join(dir, `${c.name.replace(/[^a-z0-9]+/gi, '-')}`, 'inv.yaml');
+      await execFileP('mkdir', ['-p', join(inv, '..')]);
+      // Relative paths in the inventory (./key) resolve against its folder: link the shared files in.
+      for (const f of ['key', 'open-key', 'known_hosts', 'mismatch.pem', 'cert-only.pem']) {
+        await execFileP('ln', ['-sf', join(dir, f), join(inv, '..', f)]);
+      }
+      writeFileSync(inv, (c.inv ?? inventory()).replaceAll('{P}', String(l.port)));
+      const args = c.args.map((a) => (a === 'INV' ? inv : a));
+      // Files named on the command line resolve against the working directory (dir).
+      const r = await cli(args, c.env ?? STATS);
+      const lines = r.stderr.trim().split('\n');
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(lines, 'one message').toHaveLength(1);
+      expect(lines[0]).toMatch(/^haforge: /);
+      for (const s of c.says) {
+        if (typeof s === 'string') expect(lines[0]).toContain(s);
+        else expect(lines[0]).toMatch(s);
+      }
+      expect(lines[0]).not.toMatch(/at .*\.ts:\d+|Error:|internal error/); // no stack trace
+      expect(r.stderr).not.toContain('hunter2-flag-value');
+      expect(r.stderr).not.toContain(STATS.HAFORGE_STATS_PASSWORD);
+      expect(l.accepted(), 'connections made').toBe(0);
+    } finally {
+      await l.close();
+    }
+  });
+
+  test('--json: the error is the one JSON document on stdout, exit 2, nothing on stderr, no connection', async () => {
+    const l = await listener();
+    try {
+      const inv = join(dir, 'json-inv.yaml');
+      writeFileSync(inv, inventory({ lb: 'lb1: { address: 127.0.0.1, port: 0 }' }).replaceAll('{P}', String(l.port)).replace('./key', join(dir, 'key')).replace('./known_hosts', join(dir, 'known_hosts')));
+      const r = await cli(['up', '-i', inv, '--json'], STATS);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe('');
+      const report = JSON.parse(r.stdout) as { exitCode: number; error: string; hosts: unknown[] };
+      expect(report.exitCode).toBe(2);
+      expect(report.hosts).toEqual([]);
+      expect(report.error).toContain('groups.lb.hosts.lb1.port: expected an integer 1-65535, found 0');
+      expect(l.accepted()).toBe(0);
+    } finally {
+      await l.close();
+    }
+  });
+});
+
+describe('a clear-text password in the inventory', () => {
+  test('is accepted, with a warning that names a safer way, and never printed', async () => {
+    const l = await listener();
+    try {
+      const inv = join(dir, 'password-inv.yaml');
+      const password = 'Clear-Text-Pw-8842';
+      writeFileSync(
+        inv,
+        inventory({ ssh: `password: ${password}` }).replaceAll('{P}', String(l.port)).replace('./known_hosts', join(dir, 'known_hosts')),
+      );
+      const r = await cli(['check', '-i', inv, '--connect-timeout', '2'], STATS);
+      // Accepted: the run goes on to connect (the listener hangs up, so each host fails: exit 1, not 2).
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toContain('warning:');
+      expect(r.stderr).toContain('ssh.password: clear-text password in the inventory; safer: password_env: HAFORGE_SSH_PASSWORD');
+      expect(r.stdout + r.stderr).not.toContain(password);
+      expect(l.accepted()).toBeGreaterThan(0);
+    } finally {
+      await l.close();
+    }
+  });
+});
