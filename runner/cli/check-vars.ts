@@ -1,6 +1,8 @@
 // Run options found in the inventory are checked like flags, before any connection: known names (a typo gets
 // a "did you mean"), type, range and choices, then the recipes' own preflight (conflicts, files). Errors name
 // the file and the exact place the var was set (`groups.lb.hosts.lb1.vars.persistence`), or the flag.
+import { homedir } from 'node:os';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { HostSpec, Inventory, Vars } from '../inventory/types.js';
 import { closest, describe } from '../inventory/errors.js';
 import type { RunOption } from '../engine/types.js';
@@ -17,6 +19,22 @@ export function varPlace(inv: Inventory, host: HostSpec, name: string, overrides
   if (name in overrides) return flagOf(name);
   const path = inv.varPaths?.[host.name]?.[name] ?? `vars.${name}`;
   return `${inv.file}: ${path}`;
+}
+
+/** File vars set in the inventory (https_cert: ./site.pem) resolve against the inventory's folder, as ssh.key
+ * does, whatever the working directory. Flags are left as given (relative to the working directory). */
+export function resolveFileVars(inv: Inventory, options: readonly RunOption[]): void {
+  if (!isAbsolute(inv.file)) return; // generated (wizard): paths are already as the user typed them
+  const base = dirname(inv.file);
+  const fix = (vars: Vars) => {
+    for (const o of options) {
+      const v = vars[o.name];
+      if (!o.file || typeof v !== 'string' || v === '' || isAbsolute(v) || /^[a-z][a-z0-9+.-]*:\/\//i.test(v)) continue;
+      vars[o.name] = v.startsWith('~/') ? join(homedir(), v.slice(2)) : resolve(base, v);
+    }
+  };
+  fix(inv.vars);
+  for (const h of inv.hosts) fix(h.vars);
 }
 
 /** What is wrong with one value of a known option, or undefined. */

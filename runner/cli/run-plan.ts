@@ -13,7 +13,7 @@ import { connector } from './connect.js';
 import { gatherSecrets, type Prompter } from './secrets.js';
 import { UsageError } from './errors.js';
 import { chooseInventory } from './default-inventory.js';
-import { checkVars, type Preflight } from './check-vars.js';
+import { checkVars, resolveFileVars, type Preflight } from './check-vars.js';
 
 export interface Catalogue {
   recipes: readonly Recipe[];
@@ -51,6 +51,7 @@ export async function runPlan(req: PlanRequest): Promise<number> {
     const chosen = await chooseInventory(o.inventory, (line) => !o.json && process.stderr.write(`${line}\n`));
     const inventory = loadInventory(chosen.path);
     if (!o.json) for (const w of inventory.warnings) process.stderr.write(`${chalk.yellow('warning:')} ${w}\n`);
+    resolveFileVars(inventory, req.catalogue.options);
     const hosts = selectHosts(inventory, o.limit);
     const names = req.command === 'verify' ? ['verify'] : req.command === 'run' ? req.recipeNames : undefined;
     const recipes = planRecipes(req.catalogue.recipes, names, { withDeps: o.withDeps });

@@ -108,6 +108,9 @@ export interface RunOption {
   type: 'string' | 'boolean' | 'number';
   description: string;
   choices?: string[];
+  /** A local file (or a URL): a relative path set in the inventory is relative to the inventory's folder,
+   * like ssh.key; given as a flag, to the working directory. */
+  file?: boolean;
   /** Bounds of a number option (an integer); default 0 to Number.MAX_SAFE_INTEGER. */
   min?: number;
   max?: number;

@@ -243,7 +243,8 @@ const cases: Case[] = [
     name: 'HTTPS certificate and key that do not match (inventory var)',
     args: ['up', '-i', 'INV'],
     inv: inventory({ vars: 'https: true\nhttps_cert: ./mismatch.pem' }),
-    says: ['inv.yaml: vars.https_cert: https_cert ./mismatch.pem: the certificate and the private key do not match', "put the certificate's own key in the PEM"],
+    // Relative to the inventory's folder (like ssh.key), not to the working directory.
+    says: [/inv\.yaml: vars\.https_cert: https_cert \/\S+-inventory-var-\/mismatch\.pem: the certificate and the private key do not match/, "put the certificate's own key in the PEM"],
   },
   {
     name: 'HTTPS certificate and key that do not match (flag)',
