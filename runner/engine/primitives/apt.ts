@@ -13,32 +13,70 @@ export function lockTimeout(h: HostContext, o: AptOptions = {}): number {
   return typeof v === 'number' ? v : 120;
 }
 
+/** A lock another process holds, as apt words it (stdout or stderr, apt 2.6 and 3.0). */
+export function lockHolder(output: string): { lock: string; holder?: string } | undefined {
+  const held = /Could not get lock (\/\S+?)\.?\s+It is held by process (\d+)(?: \(([^)]*)\))?/.exec(output);
+  if (held) return { lock: held[1]!, holder: `process ${held[2]}${held[3] ? ` (${held[3]})` : ''}` };
+  const other =
+    /Could not get lock (\/\S+?)\.?(?:\s|$)/.exec(output) ??
+    /Unable to acquire the dpkg frontend lock \((\/\S+)\)/.exec(output) ??
+    /Unable to lock (?:the administration )?directory \(?(\/\S+?)\)?,?\s/.exec(output);
+  return other ? { lock: other[1]! } : undefined;
+}
+
 /**
  * Runs apt-get noninteractively, keeping existing config files, waiting for the lock a bounded time,
  * and turning its output into progress lines. Resolves with stdout; throws a one-line StepError.
+ *
+ * dpkg's locks are waited for by apt itself (DPkg::Lock::Timeout); `apt-get update` does not wait for the
+ * lists lock (apt 2.6 fails at once), so a lock error is also retried here until the same deadline.
  */
 export async function aptGet(h: HostContext, args: string, o: AptOptions = {}): Promise<string> {
   const wait = lockTimeout(h, o);
-  const cmd =
-    `DEBIAN_FRONTEND=noninteractive apt-get -q -y -o DPkg::Lock::Timeout=${wait} ` +
-    `-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold ${args}`;
-  let partial = '';
-  const r = await h.run(cmd, {
-    onOutput(chunk) {
-      partial += chunk;
-      const lines = partial.split('\n');
-      partial = lines.pop() ?? '';
-      for (const line of lines) {
-        const p = progressOf(line);
-        if (p) h.progress(p);
-      }
-    },
-  });
-  if (r.code === 0) return r.stdout;
-  const lock = /Could not get lock ([^\s.]+(?:\.[^\s.]+)*)\.?\s*(It is held by process \d+(?: \([^)]*\))?)?/.exec(r.stderr);
-  if (lock) throw new StepError(`apt lock ${lock[1]} still busy after ${wait}s${lock[2] ? ` (${lock[2].replace('It is held', 'held')})` : ''}`);
-  const err = r.stderr.split('\n').filter((l) => l.startsWith('E:') || l.startsWith('W:'))[0] ?? r.stderr.trim().split('\n').pop();
-  throw new StepError(`apt-get ${args.split(' ')[0]} failed: ${err ?? `exit ${r.code}`}`, r.stderr);
+  const deadline = Date.now() + wait * 1000;
+  let repaired = false;
+  for (;;) {
+    const left = Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
+    const cmd =
+      `DEBIAN_FRONTEND=noninteractive apt-get -q -y -o DPkg::Lock::Timeout=${left} ` +
+      `-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold ${args}`;
+    let partial = '';
+    const r = await h.run(cmd, {
+      onOutput(chunk) {
+        partial += chunk;
+        const lines = partial.split('\n');
+        partial = lines.pop() ?? '';
+        for (const line of lines) {
+          const p = progressOf(line);
+          if (p) h.progress(p);
+        }
+      },
+    });
+    if (r.code === 0) return r.stdout;
+    const lock = lockHolder(`${r.stderr}\n${r.stdout}`);
+    if (lock && Date.now() < deadline) {
+      h.progress(`waiting for apt lock ${lock.lock}${lock.holder ? ` (held by ${lock.holder})` : ''}`);
+      await new Promise((ok) => setTimeout(ok, Math.min(2000, deadline - Date.now())));
+      continue;
+    }
+    if (lock) {
+      throw new StepError(
+        `apt lock ${lock.lock} still busy after ${wait}s${lock.holder ? ` (held by ${lock.holder})` : ''}; ` +
+          'wait for the other apt/dpkg to finish, or raise apt_lock_timeout (--apt-lock-timeout SECONDS)',
+        r.stderr,
+      );
+    }
+    // An earlier run (ours or anyone's) was cut off in the middle of dpkg: finish its configuration, as
+    // apt asks, once, then try again. Without this a host interrupted mid-install would never converge.
+    if (!repaired && /dpkg was interrupted/.test(r.stderr)) {
+      repaired = true;
+      h.progress('finishing an interrupted dpkg run (dpkg --configure -a)');
+      await h.sh(`DEBIAN_FRONTEND=noninteractive dpkg --force-confdef --force-confold --configure -a`);
+      continue;
+    }
+    const err = r.stderr.split('\n').filter((l) => l.startsWith('E:') || l.startsWith('W:'))[0] ?? r.stderr.trim().split('\n').pop();
+    throw new StepError(`apt-get ${args.split(' ')[0]} failed: ${err ?? `exit ${r.code}`}`, r.stderr);
+  }
 }
 
 function progressOf(line: string): string | undefined {
