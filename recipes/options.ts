@@ -7,7 +7,7 @@ export const options: RunOption[] = [
   { name: 'balance', type: 'string', choices: ['roundrobin', 'leastconn', 'source'], default: 'roundrobin', description: 'balance algorithm (persistence=source implies source)' },
   { name: 'cookie_name', type: 'string', description: 'cookie for cookie persistence (default SERVERID for insert, PHPSESSID for prefix)' },
   { name: 'keep_alive', type: 'boolean', default: false, description: 'keep-alive to clients with option http-server-close' },
-  { name: 'keep_alive_timeout', type: 'number', default: 3000, description: 'timeout http-keep-alive in milliseconds' },
+  { name: 'keep_alive_timeout', type: 'number', min: 1, max: 3_600_000, default: 3000, description: 'timeout http-keep-alive in milliseconds' },
   { name: 'https', type: 'boolean', default: false, description: 'serve HTTPS on :443 and redirect http to https' },
   { name: 'https_cert', type: 'string', file: true, description: 'local PEM with certificate and key (default: a self-signed one is made)' },
   { name: 'https_port', type: 'number', min: 1, max: 65535, default: 443, description: 'HTTPS port on the load balancer' },

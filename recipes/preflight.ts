@@ -1,5 +1,6 @@
 // Checks of a host's settings that need no connection: conflicts and local files. Run before any host is touched.
 import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import type { Vars } from '../runner/inventory/types.js';
 import { certMatchesKey } from './lib/self-signed.js';
 
@@ -11,6 +12,22 @@ export async function preflight(vars: Vars): Promise<string | undefined> {
   }
   if (persistence === 'cookie-prefix' && vars['php'] !== true && vars['cookie_name'] === undefined) {
     return 'persistence cookie-prefix prefixes the application\'s own cookie: turn php on (the demo app sets PHPSESSID) or set cookie_name';
+  }
+  // What the haproxy.cfg renderer would refuse on the host, said before connecting.
+  const user = vars['stats_user'];
+  if (user !== undefined && !/^[A-Za-z0-9._-]{1,64}$/.test(String(user))) {
+    return `stats_user ${JSON.stringify(user)}: use 1-64 letters, digits, ".", "_" or "-"`;
+  }
+  const cookie = vars['cookie_name'];
+  if (cookie !== undefined && !/^[A-Za-z0-9_.-]{1,64}$/.test(String(cookie))) {
+    return `cookie_name ${JSON.stringify(cookie)}: use a plain cookie name (letters, digits, ".", "_", "-")`;
+  }
+  const bind = vars['bind_address'];
+  if (bind !== undefined && bind !== '*' && bind !== '' && isIP(String(bind)) === 0) {
+    return `bind_address ${JSON.stringify(bind)}: use an IP address of the load balancer, or "*" for all`;
+  }
+  if (vars['https'] === true && (vars['https_port'] ?? 443) === (vars['http_port'] ?? 80)) {
+    return `https_port ${String(vars['https_port'] ?? 443)} is also the http_port; give them different ports`;
   }
   const cert = vars['https_cert'];
   if (typeof cert === 'string') {

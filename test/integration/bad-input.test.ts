@@ -235,6 +235,22 @@ const cases: Case[] = [
     says: ['--persistence: persistence cookie-prefix', 'turn php on', 'or set cookie_name'],
   },
   {
+    name: 'a stats user haproxy.cfg cannot hold (found before connecting, not on the LB)',
+    args: ['up', '-i', 'INV', '--stats-user', 'stats admin'],
+    says: ['--stats-user: stats_user "stats admin": use 1-64 letters, digits'],
+  },
+  {
+    name: 'a bind address that is not an IP (group var)',
+    args: ['up', '-i', 'INV'],
+    inv: inventory().replace('  lb:\n', '  lb:\n    vars: { bind_address: lb.example.com }\n'),
+    says: ['inv.yaml: groups.lb.vars.bind_address: bind_address "lb.example.com": use an IP address of the load balancer'],
+  },
+  {
+    name: 'HTTPS on the HTTP port',
+    args: ['up', '-i', 'INV', '--https', '--https-port', '80'],
+    says: ['--https-port: https_port 80 is also the http_port; give them different ports'],
+  },
+  {
     name: 'a port flag out of range',
     args: ['up', '-i', 'INV', '--http-port', '99999'],
     says: ['--http-port: expected an integer 1-65535, found "99999"'],
