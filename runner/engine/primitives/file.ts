@@ -2,6 +2,7 @@
 // the old one kept as a backup, and rolled back when activation (e.g. a reload) fails.
 import { createTwoFilesPatch } from 'diff';
 import { quote } from '../../transport/quote.js';
+import { TEMP_PREFIX } from '../../transport/upload-plan.js';
 import { StepError, type HostContext, type Step } from '../types.js';
 
 export interface FileSpec {
@@ -24,6 +25,8 @@ export interface FileSpec {
 
 interface Current {
   exists: boolean;
+  /** An earlier run installed the file but stopped before its activation (reload) finished. */
+  pending?: boolean;
   mode?: string;
   owner?: string;
   group?: string;
@@ -32,24 +35,43 @@ interface Current {
 
 const SEP = '--haforge-sep--';
 
-/** One round trip: stat and content together. */
+/** Beside PATH while its new content is installed but not yet activated (reloaded): a run cut off there
+ * (connection lost, Ctrl-C twice) leaves it, and the next run activates again though the content matches. */
+export const PENDING_SUFFIX = '.haforge-pending';
+export const VALIDATE_SUFFIX = '.haforge-validate';
+export const BACKUP_SUFFIX = '.haforge-bak';
+
+const dirOf = (path: string) => path.slice(0, path.lastIndexOf('/')) || '/';
+
+/**
+ * One round trip: stat and content together. Unless this is a dry run, it also removes what an earlier
+ * run cut off mid-upload may have left in the folder: upload temps (TEMP_PREFIX*) and the validation copy.
+ * Uploads are atomic (temp, then rename), so such leftovers are never the file itself.
+ */
 async function readCurrent(h: HostContext, path: string): Promise<Current> {
   const p = quote(path);
-  const r = await h.run(`if [ -f ${p} ]; then stat -c '%a %U %G' ${p} && echo ${SEP} && cat ${p}; else echo absent; fi`);
+  const clean = h.dryRun ? '' : `rm -f -- ${quote(dirOf(path))}/${TEMP_PREFIX}* ${quote(path + VALIDATE_SUFFIX)} 2>/dev/null; `;
+  const pending = `if [ -e ${quote(path + PENDING_SUFFIX)} ]; then echo pending; else echo settled; fi; `;
+  const r = await h.run(`${clean}${pending}if [ -f ${p} ]; then stat -c '%a %U %G' ${p} && echo ${SEP} && cat ${p}; else echo absent; fi`);
   if (r.code !== 0) throw new StepError(`cannot read ${path}: ${r.stderr.trim()}`);
-  if (r.stdout.trim() === 'absent') return { exists: false };
-  const i = r.stdout.indexOf(`${SEP}\n`);
-  const [mode, owner, group] = r.stdout.slice(0, i).trim().split(' ');
-  return { exists: true, mode, owner, group, content: r.stdout.slice(i + SEP.length + 1) };
+  const nl = r.stdout.indexOf('\n');
+  const isPending = r.stdout.slice(0, nl) === 'pending';
+  const out = r.stdout.slice(nl + 1);
+  if (out.trim() === 'absent') return { exists: false, pending: isPending };
+  const i = out.indexOf(`${SEP}\n`);
+  const [mode, owner, group] = out.slice(0, i).trim().split(' ');
+  return { exists: true, pending: isPending, mode, owner, group, content: out.slice(i + SEP.length + 1) };
 }
 
 export function file(spec: FileSpec): Step {
   let wanted = '';
+  let reactivate = false;
   return {
     name: spec.name ?? `file ${spec.path}`,
     notify: spec.notify,
     async check(h) {
       wanted = typeof spec.content === 'function' ? await spec.content(h) : spec.content;
+      reactivate = false;
       const cur = await readCurrent(h, spec.path);
       const mode = spec.mode.toString(8);
       const why: string[] = [];
@@ -60,13 +82,19 @@ export function file(spec: FileSpec): Step {
         if (spec.owner && cur.owner !== spec.owner) why.push(`owner ${cur.owner} -> ${spec.owner}`);
         if (spec.group && cur.group !== spec.group) why.push(`group ${cur.group} -> ${spec.group}`);
       }
-      if (why.length === 0) return { state: 'ok' };
+      if (why.length === 0) {
+        if (!(cur.pending && spec.activate)) return { state: 'ok' };
+        // Installed by a run that stopped before activating it: activate now (no new upload, same backup).
+        reactivate = true;
+        return { state: 'change', note: 'installed by an interrupted run but not activated yet: activate it' };
+      }
       const diff = spec.sensitive
         ? `(content of ${spec.path} hidden: sensitive)`
         : createTwoFilesPatch(spec.path, spec.path, cur.content ?? '', wanted, cur.exists ? 'current' : 'absent', 'wanted');
       return { state: 'change', note: why.join(', '), diff };
     },
     async apply(h) {
+      if (reactivate) return activate(h, spec);
       await install(h, spec, wanted);
     },
   };
@@ -75,32 +103,54 @@ export function file(spec: FileSpec): Step {
 async function install(h: HostContext, spec: FileSpec, content: string): Promise<void> {
   const path = quote(spec.path);
   const opts = { mode: spec.mode, owner: spec.owner, group: spec.group };
-  const backup = quote(`${spec.path}.haforge-bak`);
+  const backup = quote(`${spec.path}${BACKUP_SUFFIX}`);
   const keep = spec.backup || spec.activate;
-  const dir = quote(spec.path.slice(0, spec.path.lastIndexOf('/')) || '/');
+  const dir = quote(dirOf(spec.path));
   // One round trip: the folder exists, and the old file is kept when asked.
-  await h.sh(`mkdir -p ${dir}${keep ? ` && if [ -f ${path} ]; then cp -p ${path} ${backup}; fi` : ''}`);
+  // Not over a backup kept for a file that was never activated (pending): that one is the last good state.
+  const pending = quote(spec.path + PENDING_SUFFIX);
+  await h.sh(`mkdir -p ${dir}${keep ? ` && if [ -f ${path} ] && [ ! -e ${pending} ]; then cp -p ${path} ${backup}; fi` : ''}`);
   if (spec.validate) {
     // Validate a copy beside the target (same filesystem, same relative paths) before touching the target.
-    const tmp = quote(`${spec.path}.haforge-validate`);
-    await h.upload(`${spec.path}.haforge-validate`, content, { ...opts, mode: 0o600 });
+    const tmp = quote(`${spec.path}${VALIDATE_SUFFIX}`);
+    await h.upload(`${spec.path}${VALIDATE_SUFFIX}`, content, { ...opts, mode: 0o600 });
     const r = await h.run(`${spec.validate.replaceAll('{}', tmp)}; code=$?; rm -f ${tmp}; exit $code`);
     if (r.code !== 0) {
       const lines = `${r.stdout}\n${r.stderr}`.split('\n').filter((l) => /ALERT|WARNING|error|fatal/i.test(l));
       throw new StepError(`validation failed, ${spec.path} left unchanged: ${(lines[0] ?? r.stderr.trim()).trim()}`, r.stderr);
     }
   }
+  // The marker goes down before the new file and comes off only once it is active (see PENDING_SUFFIX).
+  if (spec.activate) await h.sh(`: > ${quote(spec.path + PENDING_SUFFIX)}`);
   await h.upload(spec.path, content, opts);
-  if (!spec.activate) return;
+  if (spec.activate) await activate(h, spec);
+}
+
+/** Runs the activation; when it fails, puts the backup back and activates that, so the service keeps its
+ * last good state. The pending marker is removed once a state is active. */
+async function activate(h: HostContext, spec: FileSpec): Promise<void> {
+  const path = quote(spec.path);
+  const backup = quote(`${spec.path}${BACKUP_SUFFIX}`);
+  const settled = `rm -f -- ${quote(spec.path + PENDING_SUFFIX)}`;
   try {
-    await spec.activate(h);
+    await spec.activate!(h);
+    await h.sh(settled);
   } catch (err) {
-    // Put the old file back and activate it again, so the service keeps its last good state.
-    await h.sh(`if [ -f ${backup} ]; then cp -p ${backup} ${path}; fi`);
-    const again = await spec.activate(h).then(
-      () => 'the previous file was restored and reloaded',
-      (e: unknown) => `restoring the previous file also failed: ${e instanceof Error ? e.message : String(e)}`,
-    );
+    // Put back atomically too (copy beside, then rename): the service must never read a half-copied file.
+    const tmp = quote(`${dirOf(spec.path)}/${TEMP_PREFIX}restore`);
+    const restored = await h.run(`if [ -f ${backup} ]; then cp -p ${backup} ${tmp} && mv -f ${tmp} ${path}; else exit 3; fi`);
+    const again =
+      restored.code === 3
+        ? 'there is no previous file to restore'
+        : restored.code !== 0
+          ? `restoring the previous file failed: ${restored.stderr.trim().split('\n').pop() ?? `exit ${restored.code}`}`
+          : await spec.activate!(h).then(
+            async () => {
+              await h.sh(settled);
+              return 'the previous file was restored and reloaded';
+            },
+            (e: unknown) => `restoring the previous file also failed: ${e instanceof Error ? e.message : String(e)}`,
+          );
     const msg = err instanceof Error ? err.message : String(err);
     throw new StepError(`${msg}; ${again}`);
   }
