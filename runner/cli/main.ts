@@ -5,6 +5,7 @@ import { helpText } from './help.js';
 import { listRecipes } from './list.js';
 import { runPlan, type Catalogue } from './run-plan.js';
 import { interaction } from './interaction.js';
+import { UsageError } from './errors.js';
 
 export async function main(argv: string[]): Promise<number> {
   const catalogue: Catalogue = await import('../../recipes/index.js');
@@ -35,8 +36,11 @@ export async function main(argv: string[]): Promise<number> {
         return await runPlan({ command, recipeNames: rest, options, catalogue, ...ask });
       case 'wizard':
       case undefined: {
-        if (!ask.prompt) {
-          if (command === 'wizard') throw Object.assign(new Error('the wizard needs a terminal; for unattended runs use `haforge up -i FILE --yes`'), { exitCode: 2 });
+        const why = ask.noPromptReason ?? (process.stdout.isTTY ? undefined : 'stdout is not a terminal');
+        if (why || !ask.prompt || !ask.confirm) {
+          if (command === 'wizard') {
+            throw new UsageError(`the wizard needs a terminal (${why ?? 'no prompt'}); unattended: haforge up -i FILE --yes (see haforge help up)`);
+          }
           process.stderr.write(`${helpText(undefined, catalogue.options, catalogue.secrets)}\n`);
           return 2;
         }
@@ -45,9 +49,10 @@ export async function main(argv: string[]): Promise<number> {
       }
     }
   } catch (err) {
-    if ((err as { exitCode?: unknown }).exitCode === 2) {
+    const code = (err as { exitCode?: unknown }).exitCode;
+    if (code === 2 || code === 130) {
       process.stderr.write(`${chalk.red('haforge:')} ${(err as Error).message}\n`);
-      return 2;
+      return code;
     }
     process.stderr.write(`${chalk.red('haforge: internal error:')} ${(err as Error).message ?? String(err)}\n`);
     return 1;

@@ -1,26 +1,25 @@
-// up / run / check / verify: inventory -> hosts -> plan -> secrets -> execute -> recap. Exit 0, 1, 2 or 130.
+// up / run / check / verify (and the wizard's run): inventory -> hosts -> plan -> secrets -> host keys ->
+// execute -> recap. Exit 0, 1, 2 or 130. Everything a person may be asked (secrets, unknown host keys) is
+// asked before the live view starts; unattended, a missing answer is exit 2 before any host is touched.
 import chalk from 'chalk';
 import { loadInventory, selectHosts } from '../inventory/index.js';
-import { execute, type ExecuteResult } from '../engine/executor.js';
-import { planRecipes } from '../engine/planner.js';
+import type { Inventory } from '../inventory/types.js';
+import type { ExecuteResult } from '../engine/executor.js';
+import { appliesTo, planRecipes } from '../engine/planner.js';
 import type { Recipe, RunOption, SecretSpec } from '../engine/types.js';
 import { Redactor } from '../report/redact.js';
-import { createLiveView, type LiveMode } from '../report/live.js';
-import { renderChanges, renderRecap } from '../report/recap.js';
 import { jsonReport } from '../report/json.js';
 import type { CliOptions } from './args.js';
-import { connector } from './connect.js';
 import { gatherSecrets, type Prompter } from './secrets.js';
 import { UsageError } from './errors.js';
 import { chooseInventory } from './default-inventory.js';
-import { checkVars, resolveFileVars, type Preflight } from './check-vars.js';
+import { checkVars, type Preflight } from './check-vars.js';
+import { ciIsSet } from './interaction.js';
 
 export interface Catalogue {
   recipes: readonly Recipe[];
   options: readonly RunOption[];
   secrets: readonly SecretSpec[];
-  /** Vars recipes read that are not flags (web_port, ...): checked like options. */
-  hostVars?: readonly RunOption[];
   /** Checks a host's vars before any connection; returns a problem to report with exit 2. */
   preflight?: Preflight;
 }
@@ -30,9 +29,15 @@ export interface PlanRequest {
   recipeNames?: string[];
   options: CliOptions;
   catalogue: Catalogue;
+  /** An inventory already parsed (the wizard's); otherwise -i, $HAFORGE_INVENTORY or the local lab. */
+  inventory?: Inventory;
+  /** Where secrets are read from (default process.env); the wizard passes the answers it collected. */
+  env?: NodeJS.ProcessEnv;
   /** Present when a person can answer prompts. */
   prompt?: Prompter;
   confirm?: (message: string) => Promise<boolean>;
+  /** Why nobody is asked (for the messages of missing answers). */
+  noPromptReason?: string;
 }
 
 export async function runPlan(req: PlanRequest): Promise<number> {
@@ -48,22 +53,53 @@ export async function runPlan(req: PlanRequest): Promise<number> {
     return exitCode;
   };
   try {
-    const chosen = await chooseInventory(o.inventory, (line) => !o.json && process.stderr.write(`${line}\n`));
-    const inventory = loadInventory(chosen.path);
+    let inventory = req.inventory;
+    let labSecretFiles: Record<string, string> | undefined;
+    if (!inventory) {
+      const chosen = await chooseInventory(o.inventory, (line) => !o.json && process.stderr.write(`${line}\n`));
+      inventory = loadInventory(chosen.path);
+      labSecretFiles = chosen.labSecretFiles;
+    }
     if (!o.json) for (const w of inventory.warnings) process.stderr.write(`${chalk.yellow('warning:')} ${w}\n`);
-    resolveFileVars(inventory, req.catalogue.options);
     const hosts = selectHosts(inventory, o.limit);
     const names = req.command === 'verify' ? ['verify'] : req.command === 'run' ? req.recipeNames : undefined;
     const recipes = planRecipes(req.catalogue.recipes, names, { withDeps: o.withDeps });
-    const varWarnings = await checkVars(inventory, hosts, req.catalogue.options, o.vars, req.catalogue.preflight, req.catalogue.hostVars);
-    if (!o.json) for (const w of varWarnings) process.stderr.write(`${chalk.yellow('warning:')} ${w}\n`);
+    await checkVars(inventory, hosts, req.catalogue.options, o.vars, req.catalogue.preflight);
     const vars = { ...inventory.vars, ...o.vars };
     for (const opt of req.catalogue.options) if (vars[opt.name] === undefined && opt.default !== undefined) vars[opt.name] = opt.default;
     const secrets = await gatherSecrets({
-      hosts, specs: req.catalogue.secrets.filter((s) => s.neededBy.some((n) => recipes.some((r) => r.name === n))), vars, files: o.secretFiles, fallbackFiles: chosen.labSecretFiles, env: process.env, prompt: req.prompt, redactor,
+      hosts,
+      specs: req.catalogue.secrets.filter((s) => s.neededBy.some((n) => recipes.some((r) => r.name === n))),
+      vars,
+      files: o.secretFiles,
+      fallbackFiles: labSecretFiles,
+      env: req.env ?? process.env,
+      prompt: req.prompt,
+      noPromptReason: req.noPromptReason,
+      redactor,
     });
 
-    const mode: LiveMode = o.json ? 'silent' : process.stdout.isTTY && !process.env.CI ? 'tty' : 'lines';
+    // Loaded only now: a run that stops on a missing answer never pays for SSH, listr2 and the executor.
+    const [{ execute }, { connector }, { settleHostKeys }, { createLiveView }, { renderChanges, renderRecap }] = await Promise.all([
+      import('../engine/executor.js'),
+      import('./connect.js'),
+      import('./host-keys.js'),
+      import('../report/live.js'),
+      import('../report/recap.js'),
+    ]);
+    const inv = inventory;
+    const connectWith = (policy: 'strict' | 'accept-new' | 'ask', askHostKey?: (host: string, fp: string) => Promise<boolean>) =>
+      connector({ inventory: inv, secrets, policy, askHostKey, connectTimeoutS: o.connectTimeoutS });
+    await settleHostKeys({
+      hosts: hosts.filter((h) => recipes.some((r) => appliesTo(r, h.groups))),
+      inventory,
+      acceptNew: o.acceptNewHostKeys,
+      confirm: req.confirm,
+      connect: (spec, policy, ask) => connectWith(policy, ask)(spec),
+      concurrency: o.concurrency,
+    });
+
+    const mode = o.json ? 'silent' : process.stdout.isTTY && !ciIsSet() ? 'tty' : 'lines';
     const view = createLiveView(hosts.map((h) => h.name), mode, { verbose: o.verbose, redactor });
     const abort = new AbortController();
     const onSigint = () => {
@@ -75,12 +111,8 @@ export async function runPlan(req: PlanRequest): Promise<number> {
     try {
       run = await execute({
         recipes, hosts, inventory,
-        connect: connector({
-          inventory, secrets,
-          policy: o.acceptNewHostKeys ? 'accept-new' : req.confirm ? 'ask' : 'strict',
-          askHostKey: req.confirm && ((host, fp) => req.confirm!(`Unknown host key for ${host}: ${fp}. Trust it and record it?`)),
-          connectTimeoutS: o.connectTimeoutS,
-        }),
+        // Host keys were settled above: anything still unknown now is refused, never asked under the live view.
+        connect: connectWith(o.acceptNewHostKeys ? 'accept-new' : 'strict'),
         concurrency: o.concurrency,
         dryRun: o.dryRun,
         overrides: o.vars,
@@ -104,8 +136,8 @@ export async function runPlan(req: PlanRequest): Promise<number> {
     return finish(exitCode);
   } catch (err) {
     const code = (err as { exitCode?: unknown }).exitCode;
-    if (code === 2) return finish(2, (err as Error).message);
-    if (err instanceof UsageError) return finish(2, err.message);
+    if (code === 2 || err instanceof UsageError) return finish(2, (err as Error).message);
+    if (code === 130) return finish(130, (err as Error).message);
     throw err;
   }
 }

@@ -18,6 +18,8 @@ export interface SecretsInput {
   env: NodeJS.ProcessEnv;
   /** Present only when a person can answer (TTY, not CI, no --yes). */
   prompt?: Prompter;
+  /** Why there is no prompt ("stdin is not a terminal"), said in the error of a missing secret. */
+  noPromptReason?: string;
   redactor: Redactor;
 }
 
@@ -30,10 +32,11 @@ export interface Secrets {
 
 export async function gatherSecrets(i: SecretsInput): Promise<Secrets> {
   const byEnv: Record<string, string> = {};
+  const notAsked = i.noPromptReason ? `not asked: ${i.noPromptReason}` : 'asked only on a terminal';
   const fromEnvOrPrompt = async (env: string, question: string, what: string): Promise<void> => {
     if (byEnv[env] !== undefined) return;
-    const value = i.env[env] || (i.prompt ? await i.prompt(question) : undefined);
-    if (!value) throw new UsageError(`${what}: set ${env} in the environment (or run on a terminal to be asked)`);
+    const value = i.env[env] || (i.prompt ? await i.prompt(`${question} (${env} is not set)`) : undefined);
+    if (!value) throw new UsageError(`${what}: set ${env} in the environment (${notAsked})`);
     byEnv[env] = value;
   };
   for (const h of i.hosts) {
@@ -57,10 +60,10 @@ export async function gatherSecrets(i: SecretsInput): Promise<Secrets> {
         throw new UsageError(`--${s.fileFlag} ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
       }
       if (!value) throw new UsageError(`--${s.fileFlag} ${file}: the file is empty`);
-    } else value = i.env[s.env] || (i.prompt ? await i.prompt(s.description) : undefined);
+    } else value = i.env[s.env] || (i.prompt ? await i.prompt(`${s.description[0]!.toUpperCase()}${s.description.slice(1)} (${s.env} is not set)`) : undefined);
     if (!value) {
       const via = s.fileFlag ? ` or pass --${s.fileFlag} FILE` : '';
-      throw new UsageError(`${s.description} is needed: set ${s.env}${via} (prompted only on a terminal)`);
+      throw new UsageError(`${s.description} is needed: set ${s.env}${via} (${notAsked})`);
     }
     recipe[s.name] = value;
   }
