@@ -50,7 +50,9 @@ const dirOf = (path: string) => path.slice(0, path.lastIndexOf('/')) || '/';
  */
 async function readCurrent(h: HostContext, path: string): Promise<Current> {
   const p = quote(path);
-  const clean = h.dryRun ? '' : `rm -f -- ${quote(dirOf(path))}/${TEMP_PREFIX}* ${quote(path + VALIDATE_SUFFIX)} 2>/dev/null; `;
+  // A non-root login stages uploads in its home (see the transport): clean there too.
+  const home = h.spec.user === 'root' ? '' : ` "$(getent passwd ${quote(h.spec.user)} | cut -d: -f6)"/${TEMP_PREFIX}*`;
+  const clean = h.dryRun ? '' : `rm -f -- ${quote(dirOf(path))}/${TEMP_PREFIX}* ${quote(path + VALIDATE_SUFFIX)}${home} 2>/dev/null; `;
   const pending = `if [ -e ${quote(path + PENDING_SUFFIX)} ]; then echo pending; else echo settled; fi; `;
   const r = await h.run(`${clean}${pending}if [ -f ${p} ]; then stat -c '%a %U %G' ${p} && echo ${SEP} && cat ${p}; else echo absent; fi`);
   if (r.code !== 0) throw new StepError(`cannot read ${path}: ${r.stderr.trim()}`);
