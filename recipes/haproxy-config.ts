@@ -34,14 +34,52 @@ async function statsHash(h: HostContext, user: string, password: string): Promis
   return hash;
 }
 
+/** An IPv6 address in one canonical spelling (URL's), so `::1` and `0:0:0:0:0:0:0:1` compare equal. */
+function canonicalV6(a: string): string {
+  try {
+    return new URL(`http://[${a}]/`).hostname;
+  } catch {
+    return a;
+  }
+}
+
+/**
+ * A specific bind address must be one of the LB's own, unless the host allows non-local binds (a keepalived
+ * VIP). Otherwise `haproxy -c` passes but the reload fails at bind time, and while it retries HAProxy pauses the
+ * running process's listeners (about 2 s of refused connections) before it gives up and we roll back.
+ * Read from /proc (minimal hosts have no iproute2); skipped when /proc tells nothing.
+ */
+async function checkBindAddress(h: HostContext, address: string): Promise<void> {
+  if (address === '*' || address === '' || address === '0.0.0.0' || address === '::' || address.startsWith('127.')) return;
+  const v6 = address.includes(':');
+  const list = v6 ? 'cat /proc/net/if_inet6' : "awk '/\\|--/{ip=$2} /\\/32 host LOCAL/{print ip}' /proc/net/fib_trie";
+  const r = await h.run(`cat /proc/sys/net/ipv${v6 ? 6 : 4}/ip_nonlocal_bind 2>/dev/null; echo --; ${list} 2>/dev/null`);
+  const [nonlocal, rest = ''] = r.stdout.split('--\n');
+  if (nonlocal?.trim() === '1') return;
+  const own = rest
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/)[0] ?? '')
+    .filter(Boolean)
+    .map((a) => (v6 ? canonicalV6(a.match(/.{4}/g)?.join(':') ?? a) : a));
+  if (own.length === 0) return;
+  if (own.includes(v6 ? canonicalV6(address) : address)) return;
+  const shown = [...new Set(own)].filter((a) => !a.startsWith('127.') && a !== '::1');
+  throw new StepError(
+    `bind_address ${address} is not an address of ${h.name} (it has ${shown.join(', ') || 'no other address'}): HAProxy could not bind it; ` +
+      'use one of its addresses or "*" (for a floating address, set net.ipv4.ip_nonlocal_bind=1 on the host)',
+  );
+}
+
 async function render(h: HostContext, version: HaproxyVersion): Promise<string> {
   const password = h.secrets['stats_password'];
   if (!password) throw new StepError('the stats page password is missing: set HAFORGE_STATS_PASSWORD or pass --stats-password-file');
   const user = opt<string>(h, 'stats_user');
   const persistence = opt<Persistence>(h, 'persistence');
+  const bindAddress = typeof h.vars['bind_address'] === 'string' ? h.vars['bind_address'] : '*';
+  await checkBindAddress(h, bindAddress);
   return renderHaproxyConfig({
     haproxyVersion: version,
-    bind: { address: typeof h.vars['bind_address'] === 'string' ? h.vars['bind_address'] : '*', port: opt<number>(h, 'http_port') },
+    bind: { address: bindAddress, port: opt<number>(h, 'http_port') },
     webServers: webServers(h),
     balance: persistence === 'source' ? 'source' : opt<Balance>(h, 'balance'),
     persistence,
