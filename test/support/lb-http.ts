@@ -138,7 +138,7 @@ export async function keepAliveProbe(url: string): Promise<{ connection: string 
 
 export interface Load {
   /** Stops and returns every outcome: 'HTTP 200', 'HTTP 503', or an error message. */
-  stop(): Promise<{ total: number; failures: string[] }>;
+  stop(): Promise<{ total: number; failures: string[]; /** ms from the first failure to the last (0 if none) */ failureSpanMs: number }>;
 }
 
 /** Keeps requesting url (one at a time, a new connection each) until stopped: an outage shows as a failure. */
@@ -146,14 +146,19 @@ export function keepRequesting(url: string, pauseMs = 20): Load {
   let running = true;
   let total = 0;
   const failures: string[] = [];
+  const times: number[] = [];
   const loop = (async () => {
     while (running) {
       total++;
       try {
         const res = await request(url, { timeoutMs: 3000 });
-        if (res.status !== 200) failures.push(`#${total} HTTP ${res.status}`);
+        if (res.status !== 200) {
+          failures.push(`#${total} HTTP ${res.status}`);
+          times.push(Date.now());
+        }
       } catch (e) {
         failures.push(`#${total} ${(e as Error).message}`);
+        times.push(Date.now());
       }
       await new Promise((r) => setTimeout(r, pauseMs));
     }
@@ -162,7 +167,7 @@ export function keepRequesting(url: string, pauseMs = 20): Load {
     async stop() {
       running = false;
       await loop;
-      return { total, failures };
+      return { total, failures, failureSpanMs: times.length ? times[times.length - 1]! - times[0]! : 0 };
     },
   };
 }
