@@ -65,32 +65,37 @@ export async function settleHostKeys(g: HostKeyGate): Promise<void> {
     );
   }
 
-  // One question at a time, in inventory order as far as the handshakes allow.
-  let turn: Promise<unknown> = Promise.resolve();
+  // Handshakes run in parallel; the questions come one at a time, in inventory order: host i is asked only
+  // once every host before it was asked or turned out to need no question.
+  const settled = unknown.map(() => {
+    let done!: () => void;
+    const p = new Promise<void>((r) => (done = r));
+    return { p, done };
+  });
   const refused: string[] = [];
   let cancelled: unknown;
-  const ask = (host: string, fp: string): Promise<boolean> => {
-    const answer = turn.then(async () => {
-      if (cancelled) return false;
-      try {
-        return await g.confirm!(`Unknown host key for ${host}: ${fp}. Check it; trust it and record it in ${file}?`);
-      } catch (err) {
-        cancelled ??= err;
-        throw err;
-      }
-    });
-    turn = answer.catch(() => undefined);
-    return answer.then((yes) => {
-      if (!yes && !cancelled) refused.push(`${host} ${fp}`);
-      return yes;
-    });
-  };
-  await pool(unknown, g.concurrency, async (spec) => {
+  const askFor = async (i: number, host: string, fp: string): Promise<boolean> => {
     try {
-      const remote = await g.connect(spec, 'ask', ask);
+      await Promise.all(settled.slice(0, i).map((s) => s.p));
+      if (cancelled) return false;
+      const yes = await g.confirm!(`Unknown host key for ${host}: ${fp}. Check it; trust it and record it in ${file}?`);
+      if (!yes) refused.push(`${host} ${fp}`);
+      return yes;
+    } catch (err) {
+      cancelled ??= err;
+      throw err;
+    } finally {
+      settled[i]!.done();
+    }
+  };
+  await pool(unknown.map((spec, i) => ({ spec, i })), g.concurrency, async ({ spec, i }) => {
+    try {
+      const remote = await g.connect(spec, 'ask', (host, fp) => askFor(i, host, fp));
       await remote.close().catch(() => undefined);
     } catch {
       // Unreachable, auth and the like are the run's to report, host by host; a cancel is kept above.
+    } finally {
+      settled[i]!.done();
     }
   });
   if (cancelled) throw cancelled;

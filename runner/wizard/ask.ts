@@ -41,7 +41,7 @@ export function terminalAsker(out: NodeJS.WriteStream = process.stdout): Asker {
       ask<T>({
         type: 'select',
         message: q.message,
-        choices: q.choices.map((c) => ({ name: c.value, message: c.label, hint: c.hint })),
+        choices: q.choices.map((c) => ({ name: c.value, message: c.label.padEnd(Math.max(...q.choices.map((x) => x.label.length))), hint: c.hint })),
         initial: q.initial === undefined ? 0 : Math.max(0, q.choices.findIndex((c) => c.value === q.initial)),
         validate: q.validate,
       }),
