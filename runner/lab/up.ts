@@ -138,9 +138,19 @@ export async function labUp(opts: UpOptions = {}): Promise<LabUpResult> {
 }
 
 async function build(name: string, suite: Suite, web: number, opts: UpOptions, log: (l: string) => void): Promise<LabInfo> {
-  const subnet = await chooseSubnet(name, opts.subnet);
+  // Choosing a subnet and recording it in lab.json is one step under a lock: two labs brought up at the same
+  // time would otherwise both take the first free one.
+  return withPidLock(path.join(stateRoot(), '.subnet.lock'), 'choosing a subnet', log, async () => {
+    const subnet = await chooseSubnet(name, opts.subnet);
+    const info = plan(name, suite, web, subnet, opts);
+    mkdirSync(info.stateDir, { recursive: true, mode: 0o700 });
+    writeLab(info); // before anything is made: `down` finds it all even if we die next line
+    return info;
+  }).then((info) => make(info, log));
+}
+
+function plan(name: string, suite: Suite, web: number, subnet: string, opts: UpOptions): LabInfo {
   const state = stateDir(name);
-  mkdirSync(state, { recursive: true, mode: 0o700 });
   const gateway = `${subnet}.1`;
   const names = hostNames(web);
   const info: LabInfo = {
@@ -174,8 +184,11 @@ async function build(name: string, suite: Suite, web: number, opts: UpOptions, l
     status: 'building',
     createdAt: new Date().toISOString(),
   };
-  writeLab(info); // before anything is made: `down` finds it all even if we die next line
+  return info;
+}
 
+async function make(info: LabInfo, log: (l: string) => void): Promise<LabInfo> {
+  const { name, suite, gateway, stateDir: state } = info;
   trace(`up ${name}: start`);
   await createBridge(name, gateway);
   const [proxyPid] = await Promise.all([
