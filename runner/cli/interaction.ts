@@ -1,6 +1,7 @@
 // Whether a person can be asked, and how. Never prompt when stdin is not a terminal, under CI or with --yes:
 // enquirer would exit silently or hang there (shared/notes/dependencies.md). Prompts are drawn on stderr, so
 // `--json` and `> log` keep stdout clean and a person at the terminal still sees the question.
+import { createRequire } from 'node:module';
 import type { CliOptions } from './args.js';
 
 /** A prompt the person ended with Ctrl-C (or Esc): the run stops with exit 130 before touching anything more. */
@@ -51,11 +52,21 @@ export function isCancel(err: unknown): boolean {
   return err === '' || err === undefined || err === null;
 }
 
+/** enquirer, with its colours off under NO_COLOR (its ansi-colors only reads FORCE_COLOR). */
+export async function loadEnquirer(): Promise<typeof import('enquirer')> {
+  const { default: Enquirer } = await import('enquirer');
+  if (process.env.NO_COLOR) {
+    const req = createRequire(createRequire(import.meta.url).resolve('enquirer'));
+    (req('ansi-colors') as { enabled: boolean }).enabled = false;
+  }
+  return Enquirer;
+}
+
 export function interaction(o: Pick<CliOptions, 'yes'>, t: Terminal = process): Interaction {
   const reason = noPromptReason(o, t);
   if (reason) return { noPromptReason: reason };
   const ask = async <T>(question: Record<string, unknown>): Promise<T> => {
-    const { default: Enquirer } = await import('enquirer');
+    const Enquirer = await loadEnquirer();
     try {
       const answer = await Enquirer.prompt<{ v: T }>({ name: 'v', stdout: process.stderr, ...question } as never);
       return answer.v;

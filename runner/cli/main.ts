@@ -7,7 +7,13 @@ import { runPlan, type Catalogue } from './run-plan.js';
 import { interaction } from './interaction.js';
 import { UsageError } from './errors.js';
 
+/** NO_COLOR (no-color.org: set and not empty) turns colours off; chalk 5 itself only reads FORCE_COLOR and --no-color. */
+export function applyNoColor(env: NodeJS.ProcessEnv = process.env): void {
+  if (env.NO_COLOR) chalk.level = 0;
+}
+
 export async function main(argv: string[]): Promise<number> {
+  applyNoColor();
   const catalogue: Catalogue = await import('../../recipes/index.js');
   try {
     const { command, rest, options } = parseCli(argv, catalogue.options, catalogue.secrets);

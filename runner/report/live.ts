@@ -47,10 +47,15 @@ export function createLiveView(hosts: readonly string[], mode: LiveMode, o: { ve
     if (v) fn(v);
     else void ready.get(host)?.then(() => views.get(host) && fn(views.get(host)!));
   };
+  // The step stays in view while a long one reports progress (apt's current package or phase).
+  const current = new Map<string, string>();
   const events: ExecutorEvents = {
-    stepStart: (host, recipe, step) => withView(host, (v) => v.task && (v.task.output = r(`${recipe} › ${step}`))),
-    progress: (host, text) => withView(host, (v) => v.task && (v.task.output = r(text))),
-    command: o.verbose ? (host, cmd) => withView(host, (v) => v.task && (v.task.output = r(`$ ${cmd}`))) : undefined,
+    stepStart: (host, recipe, step) => {
+      current.set(host, `${recipe} › ${step}`);
+      withView(host, (v) => v.task && (v.task.output = r(current.get(host)!)));
+    },
+    progress: (host, text) => withView(host, (v) => v.task && (v.task.output = r(`${current.get(host) ?? ''} · ${text}`))),
+    command: o.verbose ? (host, cmd) => withView(host, (v) => v.task && (v.task.output = r(`${current.get(host) ?? ''} $ ${cmd}`))) : undefined,
     hostEnd: (host, s: HostSummary) =>
       withView(host, (v) => {
         if (v.task) v.task.title = `${host}  ${counts(s.counts)}  ${seconds(s.durationMs)}`;

@@ -1,6 +1,6 @@
 // How the wizard asks. The questions only see this interface; the terminal implementation is enquirer, and the
 // unit tests script the answers (checking the same validators the terminal runs as the person types).
-import { PromptCancelled, isCancel } from '../cli/interaction.js';
+import { PromptCancelled, isCancel, loadEnquirer } from '../cli/interaction.js';
 
 /** true when the answer is fine, else the reason shown in red under the question, which stays open. */
 export type Validator = (value: string) => true | string | Promise<true | string>;
@@ -24,7 +24,7 @@ export interface Asker {
 
 export function terminalAsker(out: NodeJS.WriteStream = process.stdout): Asker {
   const ask = async <T>(question: Record<string, unknown>): Promise<T> => {
-    const { default: Enquirer } = await import('enquirer');
+    const Enquirer = await loadEnquirer();
     try {
       const answer = await Enquirer.prompt<{ v: T }>({ name: 'v', stdout: out, ...question } as never);
       return answer.v;
