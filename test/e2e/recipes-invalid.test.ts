@@ -15,6 +15,7 @@ import {
   CONFIG,
   checkConfigClean,
   closeSsh,
+  convergeDefault,
   cli,
   configHash,
   e2eLabs,
@@ -55,7 +56,7 @@ async function underLoad(lab: LabInfo, inventory: string) {
 describe.skipIf(Boolean(skip))('recipes e2e: an invalid config is refused and the LB keeps serving', () => {
   beforeAll(async () => {
     dir = await scratch('e2e-invalid');
-    await onEach(labs, (lab) => up(lab));
+    await onEach(labs, (lab) => convergeDefault(lab));
   });
 
   afterAll(async () => {

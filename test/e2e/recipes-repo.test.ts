@@ -11,7 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { LabInfo } from '../../runner/lab/index.js';
 import { buildSignedRepo, serveStatic, type SignedRepo, type StaticServer } from '../support/apt-repo.js';
-import { closeSsh, cli, e2eLabs, lbOf, onEach, sshRun, sshTry, up } from '../support/e2e-lab.js';
+import { closeSsh, cli, convergeDefault, e2eLabs, lbOf, onEach, sshRun, sshTry, up } from '../support/e2e-lab.js';
 import { summary, withStatus } from '../support/haforge-cli.js';
 
 const { labs, skip } = e2eLabs();
@@ -56,7 +56,7 @@ describe.skipIf(Boolean(skip))('recipes e2e: haproxy-repo key import against a l
     repo = await buildSignedRepo({ suite: SUITE, packages: [{ name: PROBE, version: '1.0-1', description: 'haforge e2e probe: proves apt installed from the test repository' }] });
     await onEach(labs, async (lab) => {
       // The LB starts from the distro source, converged.
-      await up(lab);
+      await convergeDefault(lab);
       servers.set(lab.name, await serveStatic(repo!.root, lab.gateway));
       await sshRun(lab, lbName(lab), `printf '%s\\n' 'Acquire::http::Proxy::${lab.gateway} "DIRECT";' > ${DIRECT}`);
       expect(await repoFilesPresent(lab)).toEqual([]);

@@ -12,6 +12,7 @@ import {
   STATS_USER,
   checkConfigClean,
   closeSsh,
+  convergeDefault,
   configHash,
   e2eLabs,
   haproxyPids,
@@ -91,7 +92,7 @@ describe.skipIf(Boolean(skip))('recipes e2e: variants on bookworm (HAProxy 2.6) 
   beforeAll(async () => {
     // Other files share the labs: start from the default variant, converged.
     await onEach(labs, async (lab) => {
-      await up(lab);
+      await convergeDefault(lab);
       expect(await installedBranch(lab), `${lab.suite} ships this HAProxy branch`).toBe(HAPROXY_BRANCH[lab.suite]);
     });
   });

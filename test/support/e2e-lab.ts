@@ -169,3 +169,35 @@ export async function checkConfigClean(lab: LabInfo): Promise<string> {
   }
   return r.out;
 }
+
+// ---------------------------------------------------------------- shared-lab hygiene
+
+/**
+ * Other e2e files share the labs and may leave a web server of their own on :80/:443 of a host (the lab's own
+ * test installs lighttpd everywhere), which would keep apache from starting and haproxy from binding. Stops
+ * such listeners (anything but apache2 and haproxy) and keeps them from starting at boot. Returns what it
+ * stopped, as `host: program`.
+ */
+export async function stopForeignWebServers(lab: LabInfo): Promise<string[]> {
+  const stopped: string[] = [];
+  await Promise.all(
+    lab.hosts.map(async (h) => {
+      const r = await labExec(lab, h.name, "ss -Hltnp '( sport = :80 or sport = :443 )' 2>/dev/null", { timeoutMs: 30_000 });
+      const found = new Map<string, string>();
+      for (const m of r.stdout.matchAll(/\("([^"]+)",pid=(\d+)/g)) if (m[1] !== 'apache2' && m[1] !== 'haproxy') found.set(m[1]!, m[2]!);
+      for (const [name, pid] of found) {
+        // By its init script, else by the PID ss named.
+        await labExec(lab, h.name, `service ${name} stop >/dev/null 2>&1 || kill ${pid}; update-rc.d ${name} disable >/dev/null 2>&1; true`, { timeoutMs: 60_000 });
+        stopped.push(`${h.name}: ${name}`);
+      }
+    }),
+  );
+  return stopped;
+}
+
+/** What every recipe test file does first: no foreign web server in the way, then the default variant, converged. */
+export async function convergeDefault(lab: LabInfo): Promise<Report> {
+  const stopped = await stopForeignWebServers(lab);
+  if (stopped.length) process.stderr.write(`[recipes e2e] ${lab.name}: stopped leftover web servers (${stopped.join(', ')})\n`);
+  return up(lab);
+}
