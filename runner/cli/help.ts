@@ -7,9 +7,14 @@ Every step checks before it changes, so a second run reports 0 changed.
 Usage: haforge [COMMAND] [OPTIONS]
 
 Three ways in:
-  haforge                         on a terminal: the guided setup wizard (same as \`haforge wizard\`)
-  haforge up -i inv.yaml --yes    unattended: flags, environment variables and the inventory; never prompts
-  haforge run haproxy-config -l lb   re-run single recipes on some hosts
+  1. Guided: \`haforge\` on a terminal (or \`haforge wizard\`) asks for the hosts, login, HAProxy source,
+     persistence, options and the stats password, shows a summary, runs the setup with a live task list,
+     then saves the inventory and prints the unattended command that repeats the run.
+  2. Unattended (CI, cron): flags, environment variables and the inventory; never prompts. A missing
+     secret or an unknown host key is exit 2 at once, naming the variable or flag that supplies it.
+       HAFORGE_STATS_PASSWORD=... haforge up -i prod.yaml --persistence cookie-insert --yes
+  3. Single recipes: only some recipes on some hosts; prerequisites are checked (--with-deps runs them).
+       haforge run haproxy-config --limit lb
 
 Commands:
   up               run every recipe on every host of the inventory, then verify
@@ -39,45 +44,86 @@ Environment:
   HAFORGE_SSH_PASSWORD    SSH password for hosts with password auth (or the variable the inventory names)
   HAFORGE_SUDO_PASSWORD   sudo password for non-root users (or the variable the inventory names)
   NO_COLOR                no colours; colours are also off when output is not a terminal
-  CI                      when set, haforge never prompts
+  CI                      when set (and not "false" or "0"), haforge never prompts; nor with --yes
+                          or when stdin is not a terminal
 
 Exit codes: 0 every host ok, 1 a host failed, 2 usage or inventory error (no host touched), 130 interrupted.
 
 Examples:
+  haforge wizard                                 guided setup (1)
   npm run demo                                   lab up, then the whole setup on it
   haforge up -i inventory/example.yaml --dry-run see what would change
-  HAFORGE_STATS_PASSWORD=... haforge up -i prod.yaml --yes --json > report.json
-  haforge run haproxy-config --limit lb --persistence source
+  HAFORGE_STATS_PASSWORD=... haforge up -i prod.yaml --yes --json > report.json     (2)
+  haforge up -i prod.yaml --stats-password-file /run/secrets/stats --accept-new-host-keys --yes
+  haforge run haproxy-config --limit lb --persistence source                       (3)
+  haforge run haproxy-config --dry-run --persistence source   the diff, nothing changed
   haforge verify -i prod.yaml`;
+
+/** Shown under every command's help: the same job, the three ways. */
+const WAYS = `
+The three ways in:
+  guided:        haforge wizard                    (questions, summary, live run; saves the inventory)
+  unattended:    HAFORGE_STATS_PASSWORD=... haforge up -i prod.yaml --yes
+  single recipe: haforge run haproxy-config --limit lb [--with-deps] [--dry-run]`;
 
 const TOPICS: Record<string, string> = {
   up: `haforge up [-i FILE] [--limit PATTERN] [--dry-run] [recipe options]
-Runs every recipe, in order, on the hosts of its role (lb, web, or all), then verify.
+Runs every recipe, in order, on the hosts of its role (lb, web, or all), then verify. On a terminal, a secret
+nothing supplied and an unknown host key are asked before the live view starts; unattended (no terminal, CI,
+--yes) they end the run with exit 2 before any host is touched.
+Examples:
   haforge up -i prod.yaml
-  haforge up -i prod.yaml --persistence cookie-insert --https --yes`,
+  HAFORGE_STATS_PASSWORD=... haforge up -i prod.yaml --persistence cookie-insert --https --yes
+  HAFORGE_SUDO_PASSWORD=... haforge up -i prod.yaml --stats-password-file stats.txt --json > report.json
+  haforge up -i prod.yaml --limit 'web*' --verbose           # every remote command, secrets redacted`,
   run: `haforge run RECIPE... [--limit PATTERN] [--with-deps] [--dry-run]
-Runs only the named recipes. Their prerequisites are checked, not assumed: when something is missing
-(e.g. haproxy not installed) the error names the recipe that provides it; --with-deps plans those too.
+Runs only the named recipes (see haforge list). Their prerequisites are checked, not assumed: when something
+is missing (e.g. haproxy not installed) the error names the recipe that provides it; --with-deps plans those
+too. --limit takes host names, group names and globs; a pattern that matches nothing is an error.
+Examples:
   haforge run haproxy-config --limit lb
-  haforge run haproxy-config --dry-run --persistence source     # the diff, nothing changed
-  haforge run apache-install --limit 'web*' --with-deps`,
-  check: `haforge check [-i FILE] [--limit PATTERN]
-Same as \`haforge up --dry-run\`: checks every step, prints unified diffs of files and the commands it would run.`,
+  haforge run haproxy-config --dry-run --persistence source     # the unified diff and commands; nothing changed
+  haforge run apache-install --limit 'web*' --with-deps
+  haforge run facts --json`,
+  check: `haforge check [-i FILE] [--limit PATTERN] [recipe options]
+Same as \`haforge up --dry-run\`: checks every step, prints unified diffs of files and the commands it would run.
+Nothing is changed on any host.
+Examples:
+  haforge check -i prod.yaml
+  haforge check -i prod.yaml --persistence source --keep-alive`,
   verify: `haforge verify [-i FILE]
 Checks the running cluster through the load balancer: stats page (with its credentials) shows every web
-node UP, requests reach every node, persistence and HTTPS behave as configured. Changes nothing.`,
+node UP, requests reach every node, persistence and HTTPS behave as configured. Changes nothing.
+Examples:
+  HAFORGE_STATS_PASSWORD=... haforge verify -i prod.yaml
+  haforge verify -i prod.yaml --stats-password-file stats.txt --json`,
   list: `haforge list
-Lists every recipe with its order, roles and a one-line summary.`,
-  wizard: `haforge wizard
-Asks for the hosts, credentials, HAProxy source, persistence variant and options, shows a summary, runs the
-setup with a live task list, then offers to save the inventory and prints the unattended command.`,
+Lists every recipe with its order, roles and a one-line summary.
+Examples:
+  haforge list
+  haforge run haproxy-config --dry-run     # then any recipe it lists, alone`,
+  wizard: `haforge wizard [-i FILE] [recipe options]
+On a terminal: asks for the inventory (a file, or the LB and web addresses, SSH user, key, agent or password,
+sudo password), the HAProxy source, the persistence variant (each explained), keep-alive, HTTPS, PHP and the
+stats user and password (typed twice, or generated and shown once). Answers are checked as they are typed.
+Then a summary, a confirmation, unknown host keys shown with their fingerprint, the run with a live task list;
+at the end it offers to save the inventory (no secret in it), prints the unattended command that repeats the
+run, and the site and stats page URLs. Flags given to the wizard become the initial answers.
+Examples:
+  haforge                       # on a terminal, with no command
+  haforge wizard -i prod.yaml   # start from an existing inventory
+  haforge wizard --persistence cookie-insert --https`,
   lab: `haforge lab up [--suite bookworm|trixie] [--web N] [--subnet A.B.C] [--name NAME]
 haforge lab status | down
-A local lab: an lb and N web Debian hosts in network namespaces on this machine (root only).`,
+A local lab: an lb and N web Debian hosts in network namespaces on this machine (root only).
+Examples:
+  haforge lab up --name demo --subnet 10.213.9 && haforge wizard   # then answer with the lab's addresses
+  haforge up -i /var/lib/haforge/lab/hflab/inventory.yaml`,
 };
 
 export function helpText(topic: string | undefined, options: readonly RunOption[], secrets: readonly SecretSpec[]): string {
-  if (topic && TOPICS[topic]) return TOPICS[topic]!;
+  if (topic && TOPICS[topic]) return TOPICS[topic]! + WAYS;
+  const unknown = topic && topic !== 'help' ? `(no help on "${topic}"; topics: ${Object.keys(TOPICS).join(', ')})\n\n` : '';
   const flag = (o: RunOption) => {
     const name = `--${o.name.replaceAll('_', '-')}${o.type === 'boolean' ? ` / --no-${o.name.replaceAll('_', '-')}` : o.choices ? ` ${o.choices.join('|')}` : ' VALUE'}`;
     return `  ${name.padEnd(40)} ${o.description}${o.default !== undefined ? ` (default ${String(o.default)})` : ''}`;
@@ -88,5 +134,5 @@ export function helpText(topic: string | undefined, options: readonly RunOption[
     extra.push('', 'Secrets (never on the command line):');
     for (const s of secrets) extra.push(`  ${s.env.padEnd(24)} ${s.description}${s.fileFlag ? `; or --${s.fileFlag} FILE` : ''}`);
   }
-  return MAIN + extra.join('\n');
+  return unknown + MAIN + extra.join('\n');
 }
