@@ -87,7 +87,7 @@ async function buildInto(suite: Suite, tmp: string, target: string, proxy: strin
   const t0 = Date.now();
   log(`building the ${suite} base image (debootstrap through the lab's apt proxy; cached in ${target})`);
   const env = { ...process.env, http_proxy: proxy, https_proxy: '', no_proxy: '' };
-  const first = await sh({ env })`debootstrap --foreign --variant=minbase --components=main --include=${PACKAGES.join(',')} ${suite} ${tmp} http://${MIRROR_HOST}/debian`;
+  const first = await sh({ env })`debootstrap --foreign --variant=minbase --components=main --include=${PACKAGES.join(',')} ${suite} ${tmp} http://${MIRROR_HOST}/debian ${script(suite)}`;
   if (first.exitCode !== 0) {
     throw new LabError(`debootstrap ${suite} failed: ${lastLines(first.stdout + first.stderr)}`);
   }
@@ -121,6 +121,15 @@ async function buildInto(suite: Suite, tmp: string, target: string, proxy: strin
     renameSync(tmp, target);
   }
   log(`${suite} base image built in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+/**
+ * An older debootstrap may not know a newer suite; every Debian release since buster uses the same script as
+ * sid, so name that script explicitly (debootstrap's standard 4th argument) instead of editing the machine.
+ */
+function script(suite: Suite): string[] {
+  const dir = '/usr/share/debootstrap/scripts';
+  return existsSync(path.join(dir, suite)) ? [] : [path.join(dir, 'sid')];
 }
 
 function lastLines(text: string, n = 3): string {

@@ -2,7 +2,7 @@
 import { labTraces } from './down.js';
 import { hostInitPid } from './hosts.js';
 import { checkName } from './paths.js';
-import { LabError } from './preflight.js';
+import { EXIT_UNSUPPORTED, LabError, machineProblem } from './preflight.js';
 import { alive, tcpAnswers } from './proc.js';
 import { readLab, type LabInfo } from './state.js';
 
@@ -29,6 +29,8 @@ export interface LabStatus {
 export async function labStatus(name: string): Promise<LabStatus> {
   const bad = checkName(name);
   if (bad) throw new LabError(bad);
+  const problem = await machineProblem();
+  if (problem) throw new LabError(problem, EXIT_UNSUPPORTED);
   const info = readLab(name);
   const traces = await labTraces(name);
   if (!info) return { name, state: traces.length ? 'broken' : 'absent', hosts: [], proxy: false, traces };
