@@ -51,6 +51,9 @@ export async function labExec(lab: LabInfo | string, hostName: string, cmd: stri
         done();
       });
     });
+    // A command that exits without reading its stdin closes the pipe: EPIPE here is not an error of ours,
+    // and unhandled it would crash the caller.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(opts.stdin ?? '');
   });
 }
