@@ -18,9 +18,15 @@ export interface HostContextOptions {
 
 export function createHostContext(o: HostContextOptions): HostContext {
   const facts = new Map<string, Promise<unknown>>();
-  const run = (cmd: string, opts?: RunOptions) => {
+  const run = async (cmd: string, opts?: RunOptions) => {
     o.onCommand?.(o.spec.name, cmd);
-    return o.remote.run(cmd, opts);
+    const r = await o.remote.run(cmd, opts);
+    // No exit status because the connection went away: whatever the output says (apt's first warning, an
+    // empty stdout read as "absent") is not the command's answer. Stop the host with the real reason.
+    if (r.interrupted === 'disconnected') {
+      throw new StepError(`connection to ${o.spec.name} was lost while a command was running (${firstWord(cmd)}); it may still be running there`);
+    }
+    return r;
   };
   const ctx: HostContext = {
     name: o.spec.name,
@@ -61,4 +67,10 @@ export function createHostContext(o: HostContextOptions): HostContext {
     },
   };
   return ctx;
+}
+
+/** The program a command line starts, for messages (never its arguments: they may be long or private). */
+function firstWord(cmd: string): string {
+  const words = cmd.trim().split(/\s+/).filter((w) => !/^[A-Z_][A-Z0-9_]*=/.test(w));
+  return words[0] ?? 'command';
 }
