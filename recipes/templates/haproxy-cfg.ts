@@ -293,6 +293,11 @@ function defaultsSection(r: Resolved): string[] {
     lines.push('    log global', '    option httplog', '    option dontlognull');
   }
   lines.push(
+    // A web node that dies is seen DOWN only after its health checks fail (~6 s); until then a request sent
+    // to it is retried on another node (redispatch on every retry), as the tutorial's `option redispatch`
+    // meant. Without it, requests hung ~3 s and then failed (seen on the lab, apache killed on one node).
+    '    retries 3',
+    '    option redispatch 1',
     // Explicit units everywhere: a bare number is milliseconds (the tutorial's 5000/50000 were ms too).
     '    timeout connect 5s',
     '    timeout client 30s',

@@ -113,6 +113,8 @@ describe('renderHaproxyConfig: key lines per variant', () => {
       '    user haproxy',
       '    group haproxy',
       '    stats socket /run/haproxy/admin.sock mode 660 level admin',
+      '    retries 3',
+      '    option redispatch 1',
       '    timeout connect 5s',
       '    timeout client 30s',
       '    timeout server 30s',
