@@ -3,7 +3,6 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { bridgeName, netnsName, vethName } from './paths.js';
 import { sh, shx } from './proc.js';
-import { LabError } from './preflight.js';
 
 export interface HostNet {
   host: string;
@@ -16,9 +15,10 @@ function setSysctl(file: string, value: string): void {
 }
 
 /** Runs many `ip` commands in one process: one spawn instead of dozens keeps `up --web 20` fast. */
-async function ipBatch(lines: string[]): Promise<void> {
+async function ipBatch(lines: string[], opts: { force?: boolean } = {}): Promise<void> {
   if (lines.length === 0) return;
-  await shx({ input: lines.join('\n') + '\n' })`ip -batch -`;
+  // -force: go on after a failed line (removal of things that may be half gone).
+  await shx({ input: lines.join('\n') + '\n' })`ip ${opts.force ? ['-force'] : []} -batch -`;
 }
 
 function toInt(a: string): number {
@@ -84,17 +84,15 @@ export async function netnsPids(ns: string): Promise<number[]> {
   return r.stdout.split(/\s+/).filter(Boolean).map(Number);
 }
 
-/** Deletes the lab's namespaces and links by name. Safe when some or all are already gone. */
+/**
+ * Deletes the lab's namespaces and links by name. Safe when some or all are already gone; whatever could not
+ * be removed shows in the caller's final check (`labTraces`).
+ */
 export async function removeNetwork(lab: string): Promise<void> {
-  for (const ns of await labNetnses(lab)) await sh`ip netns del ${ns}`;
+  const nses = await labNetnses(lab);
+  await ipBatch(nses.map((ns) => `netns del ${ns}`), { force: true }).catch(() => {});
   // A veth goes with its namespace; what remains is the bridge and veths whose namespace never got its end.
   const links = await labLinks(lab);
   for (const link of links.filter((l) => !l.endsWith('-br'))) await sh`ip link del ${link}`;
   for (const link of links.filter((l) => l.endsWith('-br'))) await sh`ip link del ${link}`;
-  const left = [...(await labNetnses(lab)), ...(await labLinks(lab))];
-  if (left.length) throw new LabError(`could not remove ${left.join(', ')}`);
-}
-
-export function bridgeExists(lab: string): boolean {
-  return existsSync(`/sys/class/net/${bridgeName(lab)}`);
 }
