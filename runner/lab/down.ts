@@ -11,7 +11,7 @@ import { proxyDir, stopProxy, ACNG } from './proxy.js';
 import { readLab } from './state.js';
 import { LabError, machineProblem, EXIT_UNSUPPORTED } from './preflight.js';
 
-/** Recorded PIDs: lab.json first, then the per-host folders (a crash may have come before lab.json caught up). */
+/** The proxy PID from its own pid file, written the moment it started (lab.json may not have caught up). */
 function recordedProxyPid(state: string): number | undefined {
   try {
     return Number(readFileSync(path.join(proxyDir(state), 'pid'), 'utf8').trim()) || undefined;
