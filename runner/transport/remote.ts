@@ -60,20 +60,61 @@ export class SshRemote implements Remote {
 
   async run(cmd: string, opts: RunOptions = {}): Promise<RunResult> {
     this.assertOpen();
-    return this.channels.with(async () => {
-      this.assertOpen(); // we may have waited for a slot while the connection went away
-      const elevate = (opts.sudo ?? this.#o.becomeRoot) && !this.isRoot;
-      const timed = opts.timeoutMs !== undefined ? withRemoteTimeout(cmd, opts.timeoutMs) : cmd;
-      if (!elevate) return driveChannel(await this.openChannel(timed), opts);
-      const markers = newSudoMarkers();
-      const channel = await this.openChannel(sudoWrap(timed, markers));
-      return driveChannel(channel, opts, {
-        markers,
-        password: this.#o.sudoPassword,
-        user: this.#o.user,
-        host: this.name,
+    const elevate = (opts.sudo ?? this.#o.becomeRoot) && !this.isRoot;
+    const timed = opts.timeoutMs !== undefined ? withRemoteTimeout(cmd, opts.timeoutMs) : cmd;
+    if (!elevate) {
+      return this.channels.with(async () => {
+        this.assertOpen(); // we may have waited for a slot while the connection went away
+        return driveChannel(await this.openChannel(timed), opts);
       });
-    });
+    }
+    return this.withSudo(() =>
+      this.channels.with(async () => {
+        this.assertOpen();
+        const markers = newSudoMarkers();
+        const channel = await this.openChannel(sudoWrap(timed, markers));
+        return driveChannel(channel, opts, {
+          markers,
+          password: this.#o.sudoPassword,
+          user: this.#o.user,
+          host: this.name,
+        });
+      }),
+    );
+  }
+
+  #sudoWorks = false;
+  #sudoRefused?: TransportError;
+  #sudoTurn: Promise<void> = Promise.resolve();
+
+  /** sudo is tried once per connection: until one sudo has worked, sudo runs go one at a time, and once sudo
+   * refused (wrong or missing password, not allowed) every later sudo run fails at once with that reason.
+   * Otherwise parallel commands (a step's facts) would each try the password: 4 failed attempts for one
+   * run on the lab, and servers lock accounts out after a few. */
+  private async withSudo<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#sudoRefused) throw this.#sudoRefused;
+    if (this.#sudoWorks) return fn();
+    const previous = this.#sudoTurn;
+    let release!: () => void;
+    this.#sudoTurn = new Promise((r) => (release = r));
+    try {
+      await previous;
+      if (this.#sudoRefused) throw this.#sudoRefused;
+      if (this.#sudoWorks) {
+        release(); // no need to hold the others back any more
+        return await fn();
+      }
+      try {
+        const result = await fn();
+        this.#sudoWorks = true;
+        return result;
+      } catch (e) {
+        if (e instanceof TransportError && e.kind === 'sudo') this.#sudoRefused = e;
+        throw e;
+      }
+    } finally {
+      release();
+    }
   }
 
   async upload(path: string, content: string | Buffer, opts: UploadOptions = {}): Promise<void> {
