@@ -28,24 +28,28 @@ export function createLiveView(hosts: readonly string[], mode: LiveMode, o: { ve
   if (mode === 'silent') return { events: {}, done: Promise.resolve() };
 
   const views = new Map<string, Deferred>();
-  const ready = new Map<string, Promise<void>>();
+  // listr2 starts the task bodies when it gets to them; events that come earlier (a host that fails to connect
+  // within milliseconds) wait here and are applied as soon as the host's task exists: none is ever dropped,
+  // or the view would wait forever for a host that has long finished.
+  const pending = new Map<string, ((v: Deferred) => void)[]>();
   const list = new Listr(
     hosts.map((host) => ({
       title: host,
       task: (_ctx: unknown, task: { title?: string; output?: string }) =>
         new Promise<void>((resolve, reject) => {
-          views.set(host, { resolve, reject, task });
+          const v: Deferred = { resolve, reject, task };
+          views.set(host, v);
+          for (const fn of pending.get(host) ?? []) fn(v);
+          pending.delete(host);
         }),
     })),
     { concurrent: true, exitOnError: false, renderer: 'default' },
   );
   const done = list.run().then(() => undefined, () => undefined);
-  // listr2 starts task bodies on its next tick; events can come earlier, so they wait for the view.
-  for (const h of hosts) ready.set(h, new Promise((res) => setTimeout(res, 0)));
   const withView = (host: string, fn: (v: Deferred) => void) => {
     const v = views.get(host);
     if (v) fn(v);
-    else void ready.get(host)?.then(() => views.get(host) && fn(views.get(host)!));
+    else pending.set(host, [...(pending.get(host) ?? []), fn]);
   };
   // The step stays in view while a long one reports progress (apt's current package or phase).
   const current = new Map<string, string>();
