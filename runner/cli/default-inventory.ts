@@ -27,13 +27,13 @@ export async function chooseInventory(flag: string | undefined, log: (line: stri
   const chosen = flag ?? process.env.HAFORGE_INVENTORY;
   if (chosen) return { path: chosen };
   const lab = labInventoryPath();
-  if (!existsSync(lab)) {
-    if (process.getuid?.() !== 0) {
-      throw new UsageError('no inventory: pass -i FILE (see inventory/example.yaml), or run as root to use the local lab (`haforge lab up`)');
-    }
-    log('no inventory given: starting the local lab (haforge lab up) ...');
+  if (process.getuid?.() === 0) {
+    // labUp answers at once when the lab is already up, and cleans a crashed one's leftovers before starting.
     const { labUp } = await import('../lab/up.js');
-    await labUp({ log });
+    const info = await labUp({ log: existsSync(lab) ? () => undefined : log });
+    if (!info.alreadyUp) log('no inventory given: started the local lab (haforge lab up)');
+  } else if (!existsSync(lab)) {
+    throw new UsageError('no inventory: pass -i FILE (see inventory/example.yaml), or run as root to use the local lab (`haforge lab up`)');
   }
   log(`inventory: ${lab} (the local lab)`);
   return { path: lab, labSecretFiles: { stats_password: labStatsPasswordFile() } };
