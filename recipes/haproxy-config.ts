@@ -113,6 +113,17 @@ async function render(h: HostContext, version: HaproxyVersion): Promise<string> 
   });
 }
 
+/**
+ * HAProxy reads certificates only when it (re)loads: a new certificate at the path the running config already
+ * serves must be followed by a reload, or the old one stays in use (the config is unchanged, so its own step
+ * would not reload). When the config does not serve it yet, the config step's reload that follows loads it.
+ * A failed reload puts the previous certificate back (file()'s rollback).
+ */
+async function reloadIfServed(h: HostContext): Promise<void> {
+  const served = await h.run(`grep -qF ${quote(` crt ${DEFAULT_CERT_PATH}`)} ${CONFIG_PATH}`);
+  if (served.code === 0) await reloadService(h, 'haproxy');
+}
+
 /** The certificate + key HAProxy serves: the user's PEM, or a self-signed one made once and then kept. */
 function certificate(h: HostContext): Step {
   const given = h.vars['https_cert'] as string | undefined;
@@ -120,10 +131,11 @@ function certificate(h: HostContext): Step {
     return file({
       path: DEFAULT_CERT_PATH, mode: 0o600, owner: 'root', group: 'root', sensitive: true, name: `TLS certificate ${DEFAULT_CERT_PATH}`,
       content: async () => readFile(given, 'utf8').catch(() => { throw new StepError(`cannot read https_cert ${given}`); }),
+      activate: reloadIfServed,
     });
   }
   const selfSigned = file({
-    path: DEFAULT_CERT_PATH, mode: 0o600, owner: 'root', group: 'root', sensitive: true,
+    path: DEFAULT_CERT_PATH, mode: 0o600, owner: 'root', group: 'root', sensitive: true, activate: reloadIfServed,
     content: () => makeSelfSignedPem(h.spec.address.replace(/[^A-Za-z0-9.:-]/g, '') || 'localhost', [h.spec.address, h.name]),
   });
   return {
