@@ -1,7 +1,8 @@
 // Crypt(3) hashes for HAProxy's `userlist` (the stats page login), made on the machine running haforge: minimal
 // Debian hosts have no openssl binary and haproxy does not pull one in. The password only ever travels on stdin,
 // never in argv (argv is world-readable in /proc).
-import { $ } from 'zx';
+// node:child_process rather than zx: this runs on every `up` (verifyCrypt), and loading zx cost more than the hash.
+import { spawn } from 'node:child_process';
 
 const SALT_CHARS = '[./0-9A-Za-z]';
 // $6$ (SHA-512) and $5$ (SHA-256), optional rounds=N; digests are 86 and 43 characters. $y$ (yescrypt, glibc's
@@ -24,9 +25,21 @@ function checkPassword(password: string): void {
 }
 
 async function opensslPasswd(args: string[], password: string): Promise<string> {
-  const out = await $({ input: `${password}\n`, quiet: true, verbose: false, nothrow: true })`openssl passwd ${args} -stdin`;
-  if (out.exitCode !== 0) {
-    throw new Error(`openssl passwd failed (exit ${String(out.exitCode)}): ${out.stderr.trim() || 'no message'}`);
+  const out = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn('openssl', ['passwd', ...args, '-stdin'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => stdout.push(b));
+    child.stderr.on('data', (b: Buffer) => stderr.push(b));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') }));
+    child.stdin.on('error', () => undefined); // openssl gone early: its exit code says why
+    child.stdin.end(`${password}\n`);
+  }).catch((e: unknown) => {
+    throw new Error(`openssl passwd could not run: ${(e as Error).message}`);
+  });
+  if (out.code !== 0) {
+    throw new Error(`openssl passwd failed (exit ${String(out.code)}): ${out.stderr.trim() || 'no message'}`);
   }
   return out.stdout.trim();
 }

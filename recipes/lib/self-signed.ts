@@ -5,7 +5,9 @@ import { mkdtemp, readFile, rm, chmod } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isIP } from 'node:net';
-import { $ } from 'zx';
+
+// zx is loaded when a certificate is made or checked (rare), not with every run that imports the recipes.
+const zx = async () => (await import('zx')).$;
 
 export interface SelfSignedOptions {
   /** 'ec' (P-256, default: fast to make, accepted everywhere today) or 'rsa' (2048 bits). */
@@ -52,6 +54,7 @@ export async function makeSelfSignedPem(
     await chmod(dir, 0o700);
     const keyFile = join(dir, 'key.pem');
     const certFile = join(dir, 'cert.pem');
+    const $ = await zx();
     const out = await $({ quiet: true, verbose: false, nothrow: true })`openssl req -x509 ${keyArgs} -nodes -days ${String(days)} -subj ${`/CN=${commonName}`} -addext ${`subjectAltName=${san}`} -keyout ${keyFile} -out ${certFile}`;
     if (out.exitCode !== 0) {
       throw new Error(`openssl req failed (exit ${String(out.exitCode)}): ${out.stderr.trim() || 'no message'}`);
@@ -69,6 +72,7 @@ const KEY_BLOCK_RE = /-----BEGIN ((?:RSA |EC |ENCRYPTED )?PRIVATE KEY)-----[\s\S
 /** The public key (SPKI PEM) of a certificate or private key, via openssl reading stdin; null if unreadable. */
 async function publicKeyOf(kind: 'cert' | 'key', pem: string): Promise<string | null> {
   // -passin pass: makes an encrypted key fail at once instead of prompting (HAProxy cannot use one either).
+  const $ = await zx();
   const out =
     kind === 'cert'
       ? await $({ input: pem, quiet: true, verbose: false, nothrow: true })`openssl x509 -noout -pubkey`

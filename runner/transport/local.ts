@@ -1,6 +1,5 @@
 // Local commands (openssl, ssh-keygen...) through zx. Arguments are passed as a list and quoted by zx for
 // its local bash; secrets go through stdin only, never argv or the environment (both visible in ps/proc).
-import { $ } from 'zx';
 import type { RunResult } from './types.js';
 
 export interface LocalRunOptions {
@@ -13,6 +12,8 @@ export interface LocalRunOptions {
 
 /** Runs `program args...` locally. Never throws on a non-zero exit: the caller reads `code`. */
 export async function runLocal(program: string, args: readonly string[] = [], opts: LocalRunOptions = {}): Promise<RunResult> {
+  // Loaded on first use: the transport's index re-exports this, and every run imports the index.
+  const { $ } = await import('zx');
   const out = await $({
     quiet: true, // output is returned, not echoed
     verbose: false, // zx would print the command line
