@@ -1,7 +1,7 @@
 // file(): a file with this content, mode and owner. Validated on a temp copy before it is installed,
 // the old one kept as a backup, and rolled back when activation (e.g. a reload) fails.
-import { createTwoFilesPatch } from 'diff';
 import { quote } from '../../transport/quote.js';
+import { unifiedDiff } from './diff.js';
 import { TEMP_PREFIX } from '../../transport/upload-plan.js';
 import { StepError, type HostContext, type Step } from '../types.js';
 
@@ -92,7 +92,7 @@ export function file(spec: FileSpec): Step {
       }
       const diff = spec.sensitive
         ? `(content of ${spec.path} hidden: sensitive)`
-        : createTwoFilesPatch(spec.path, spec.path, cur.content ?? '', wanted, cur.exists ? 'current' : 'absent', 'wanted');
+        : (await unifiedDiff())(spec.path, spec.path, cur.content ?? '', wanted, cur.exists ? 'current' : 'absent', 'wanted');
       return { state: 'change', note: why.join(', '), diff };
     },
     async apply(h) {

@@ -1,6 +1,6 @@
 // replace(): the sed step. Lines matching a pattern are rewritten; a file or line that is absent is fine.
-import { createTwoFilesPatch } from 'diff';
 import { quote } from '../../transport/quote.js';
+import { unifiedDiff } from './diff.js';
 import type { Step } from '../types.js';
 
 export interface ReplaceSpec {
@@ -28,7 +28,7 @@ export function replace(spec: ReplaceSpec): Step {
       const current = r.stdout.slice(nl + 1);
       next = current.replace(global, spec.replacement);
       if (next === current) return { state: 'ok', note: 'no line to change' };
-      return { state: 'change', diff: createTwoFilesPatch(spec.path, spec.path, current, next) };
+      return { state: 'change', diff: (await unifiedDiff())(spec.path, spec.path, current, next) };
     },
     async apply(h) {
       await h.upload(spec.path, next, { mode });
