@@ -224,7 +224,7 @@ export async function askAll(a: Asker, ctx: WizardContext): Promise<WizardAnswer
   a.say('\nThe HAProxy stats page (login required)');
   vars['stats_user'] = (await a.text({ message: 'Stats user', initial: initial<string>('stats_user') ?? 'admin', validate: checkStatsUser })).trim();
   const pwHow = await a.select({
-    message: 'Stats password',
+    message: 'Stats page password',
     choices: [
       { value: 'type', label: 'type one', hint: `hidden, asked twice; at least 8 characters` },
       { value: 'generate', label: 'generate one', hint: 'a random password, shown once' },

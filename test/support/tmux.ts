@@ -15,8 +15,8 @@ export interface Terminal {
   keys(...keys: string[]): Promise<void>;
   /** Types a secret through a paste buffer (stdin of `tmux load-buffer -`), then deletes the buffer. */
   typeSecret(text: string): Promise<void>;
-  /** The whole scrollback and screen, wrapped lines joined, trailing blanks dropped. */
-  screen(): Promise<string>;
+  /** The whole scrollback and screen, wrapped lines joined, trailing blanks dropped; escapes: with colour codes. */
+  screen(o?: { escapes?: boolean }): Promise<string>;
   /** Waits until the screen matches; returns the screen. Throws with the screen after timeoutMs. */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<string>;
   /** Kills this tmux server (and so the command). */
@@ -73,8 +73,8 @@ export async function openTerminal(o: TerminalOptions): Promise<Terminal> {
       await tmux(['paste-buffer', '-d', '-b', 'secret']);
       await sleep(60);
     },
-    async screen() {
-      const out = await tmux(['capture-pane', '-p', '-J', '-S', '-']);
+    async screen(so = {}) {
+      const out = await tmux(['capture-pane', '-p', '-J', ...(so.escapes ? ['-e'] : []), '-S', '-']);
       return out.replace(/\s+$/, '');
     },
     async waitFor(pattern, timeoutMs = 30_000) {
