@@ -83,7 +83,7 @@ async function checkPortsFree(h: HostContext, ports: number[]): Promise<void> {
     const port = Number(local.slice(local.lastIndexOf(':') + 1));
     if (!ports.includes(port)) continue;
     const users = [...line.matchAll(/\("([^"]*)",pid=(\d+)/g)].map((m) => ({ name: m[1]!, pid: m[2]! }));
-    const other = users.find((u) => u.name !== 'haproxy');
+    const other = users.find((u) => !u.name.startsWith('haproxy'));
     if (!other) continue;
     throw new StepError(
       `port ${port} on ${h.name} is in use by ${other.name} (pid ${other.pid}): HAProxy could not bind it; ` +
