@@ -3,6 +3,11 @@
 // first time HTTPS is on), reload haproxy (a new haproxy PID), pass `haproxy -dW -c` on the installed version with
 // no warning, and show the variant's behaviour to real HTTP clients through the balancer. Re-running the same
 // variant changes nothing and does not reload.
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { LabInfo } from '../../runner/lab/index.js';
 import {
@@ -19,14 +24,17 @@ import {
   installedBranch,
   lbOf,
   onEach,
+  scratch,
   sshRun,
   up,
   websOf,
 } from '../support/e2e-lab.js';
-import { withStatus } from '../support/haforge-cli.js';
+import { withStatus, type Report } from '../support/haforge-cli.js';
 import { keepAliveProbe, nodesOf, request, servedBy, setCookies, waitForStates } from '../support/lb-http.js';
 
 const { labs, skip } = e2eLabs();
+const execFileP = promisify(execFile);
+let dir: Awaited<ReturnType<typeof scratch>> | undefined;
 const AUTH = { user: STATS_USER, password: STATS_PASSWORD };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -55,7 +63,7 @@ async function allUp(lab: LabInfo, base = http(lab)): Promise<void> {
  * `up` with the variant's flags after another variant: only the LB's haproxy-config may change (its config
  * step must), haproxy reloads (a PID it did not have before), and the new config is clean under -dW -c.
  */
-async function switchTo(lab: LabInfo, flags: string[]): Promise<void> {
+async function switchTo(lab: LabInfo, flags: string[]): Promise<Report> {
   const lb = lbOf(lab).name;
   const pids = await stablePids(lab);
   const hash = await configHash(lab);
@@ -70,6 +78,7 @@ async function switchTo(lab: LabInfo, flags: string[]): Promise<void> {
   expect(after.filter((p) => !pids.includes(p)), `haproxy reloaded: PIDs before ${pids.join(' ')}, after ${after.join(' ')}`).not.toEqual([]);
   await checkConfigClean(lab);
   await allUp(lab, flags.includes('--https') ? https(lab) : http(lab));
+  return report;
 }
 
 /** The same variant again: 0 changed, the same haproxy processes (no reload), the same file. */
@@ -90,6 +99,7 @@ async function expectSpread(lab: LabInfo, url: string): Promise<void> {
 
 describe.skipIf(Boolean(skip))('recipes e2e: variants on bookworm (HAProxy 2.6) and trixie (HAProxy 3.0)', () => {
   beforeAll(async () => {
+    dir = await scratch('e2e-variants');
     // Other files share the labs: start from the default variant, converged.
     await onEach(labs, async (lab) => {
       await convergeDefault(lab);
@@ -103,6 +113,7 @@ describe.skipIf(Boolean(skip))('recipes e2e: variants on bookworm (HAProxy 2.6) 
       await onEach(labs, (lab) => up(lab));
     } finally {
       await closeSsh();
+      await dir?.remove();
     }
   });
 
@@ -202,8 +213,11 @@ describe.skipIf(Boolean(skip))('recipes e2e: variants on bookworm (HAProxy 2.6) 
   test('https on: http redirects to https, https answers (self-signed cert 0600), stats over https', async () => {
     const flags = ['--https'];
     await onEach(labs, async (lab) => {
-      await switchTo(lab, flags);
       const lb = lbOf(lab);
+      // No certificate left by an earlier run (https is off here, nothing serves it): haforge must make one.
+      await sshRun(lab, lb.name, `! grep -q ' crt ' ${CONFIG} && rm -f /etc/haproxy/certs/site.pem`);
+      const report = await switchTo(lab, flags);
+      expect(withStatus(report, 'changed')).toContain(`${lb.name} haproxy-config › TLS certificate /etc/haproxy/certs/site.pem (self-signed unless given)`);
       const redirect = await request(`${http(lab)}/some/path?x=1`);
       expect([301, 302, 303, 307, 308]).toContain(redirect.status);
       expect(redirect.headers['location']).toBe(`https://${lb.address}/some/path?x=1`);
@@ -211,11 +225,37 @@ describe.skipIf(Boolean(skip))('recipes e2e: variants on bookworm (HAProxy 2.6) 
       expect(secure.status).toBe(200);
       expect(webNames(lab)).toContain(servedBy(secure.body));
       expect(secure.cert?.subjectaltname ?? '', 'self-signed for the LB address').toContain(`IP Address:${lb.address}`);
+      expect((secure.cert?.subject as { CN?: string } | undefined)?.CN).toBe(lb.address);
       await expectSpread(lab, `${https(lab)}/`);
       const ka = await keepAliveProbe(`${https(lab)}/`);
       expect(ka.connection, 'keep-alive is off again').toBe('close');
       expect((await sshRun(lab, lb.name, 'stat -c %a /etc/haproxy/certs/site.pem')).trim()).toBe('600');
       expect((await request(`${https(lab)}/stats;csv`)).status, 'stats without credentials over https').toBe(401);
+      await rerunUnchanged(lab, flags);
+    });
+  });
+
+  test('https with a given certificate: only the certificate changes, haproxy reloads and serves it', async () => {
+    await onEach(labs, async (lab) => {
+      const lb = lbOf(lab);
+      const cn = `given-${lab.suite}.haforge.test`;
+      const pem = path.join(dir!.dir, `${lab.name}-given.pem`);
+      await execFileP('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '30', '-subj', `/CN=${cn}`,
+        '-addext', `subjectAltName=IP:${lb.address}`, '-keyout', `${pem}.key`, '-out', `${pem}.crt`]);
+      await writeFile(pem, (await readFile(`${pem}.crt`, 'utf8')) + (await readFile(`${pem}.key`, 'utf8')), { mode: 0o600 });
+      const flags = ['--https', '--https-cert', pem];
+      const pids = await stablePids(lab);
+      const hash = await configHash(lab);
+      const report = await up(lab, flags);
+      expect(withStatus(report, 'changed'), 'the certificate alone').toEqual([`${lb.name} haproxy-config › TLS certificate /etc/haproxy/certs/site.pem`]);
+      expect(await configHash(lab), 'haproxy.cfg unchanged').toBe(hash);
+      const after = await haproxyPids(lab);
+      expect(after.filter((p) => !pids.includes(p)), 'haproxy reloaded to load the new certificate').not.toEqual([]);
+      const res = await request(`${https(lab)}/`);
+      expect(res.status).toBe(200);
+      expect((res.cert?.subject as { CN?: string } | undefined)?.CN, 'the given certificate is served').toBe(cn);
+      expect((await sshRun(lab, lb.name, 'sha256sum /etc/haproxy/certs/site.pem; stat -c %a /etc/haproxy/certs/site.pem')).split(/\s+/).filter((w, i) => i !== 1).join(' ').trim())
+        .toBe(`${createHash('sha256').update(await readFile(pem)).digest('hex')} 600`);
       await rerunUnchanged(lab, flags);
     });
   });
@@ -227,6 +267,8 @@ describe.skipIf(Boolean(skip))('recipes e2e: variants on bookworm (HAProxy 2.6) 
       expect(res.status).toBe(200);
       expect(res.headers['location']).toBeUndefined();
       await expect(request(`${https(lab)}/`, { timeoutMs: 2000 })).rejects.toThrow();
+      // The test's given certificate goes (no config serves it now): the next https run makes a self-signed one.
+      await sshRun(lab, lbOf(lab).name, 'rm -f /etc/haproxy/certs/site.pem');
       await rerunUnchanged(lab, []);
     });
   });
