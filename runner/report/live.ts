@@ -1,6 +1,5 @@
 // The live view of a run. On a TTY: listr2's default renderer, one task per host with its current step.
 // Otherwise (pipes, CI, logs): one plain line per finished step. --json: nothing live.
-import { Listr } from 'listr2';
 import chalk from 'chalk';
 import type { ExecutorEvents, HostSummary } from '../engine/executor.js';
 import type { StepResult } from '../engine/types.js';
@@ -32,20 +31,25 @@ export function createLiveView(hosts: readonly string[], mode: LiveMode, o: { ve
   // within milliseconds) wait here and are applied as soon as the host's task exists: none is ever dropped,
   // or the view would wait forever for a host that has long finished.
   const pending = new Map<string, ((v: Deferred) => void)[]>();
-  const list = new Listr(
-    hosts.map((host) => ({
-      title: host,
-      task: (_ctx: unknown, task: { title?: string; output?: string }) =>
-        new Promise<void>((resolve, reject) => {
-          const v: Deferred = { resolve, reject, task };
-          views.set(host, v);
-          for (const fn of pending.get(host) ?? []) fn(v);
-          pending.delete(host);
-        }),
-    })),
-    { concurrent: true, exitOnError: false, renderer: 'default' },
-  );
-  const done = list.run().then(() => undefined, () => undefined);
+  // listr2 is loaded only here, on a terminal: line and JSON runs never pay for it. Events that come before it
+  // is ready wait in `pending` like any other early event.
+  const done = import('listr2')
+    .then(({ Listr }) =>
+      new Listr(
+        hosts.map((host) => ({
+          title: host,
+          task: (_ctx: unknown, task: { title?: string; output?: string }) =>
+            new Promise<void>((resolve, reject) => {
+              const v: Deferred = { resolve, reject, task };
+              views.set(host, v);
+              for (const fn of pending.get(host) ?? []) fn(v);
+              pending.delete(host);
+            }),
+        })),
+        { concurrent: true, exitOnError: false, renderer: 'default' },
+      ).run(),
+    )
+    .then(() => undefined, () => undefined);
   const withView = (host: string, fn: (v: Deferred) => void) => {
     const v = views.get(host);
     if (v) fn(v);
