@@ -268,7 +268,7 @@ describe.skipIf(Boolean(skip))('recipes e2e: variants on bookworm (HAProxy 2.6) 
       expect(res.headers['location']).toBeUndefined();
       await expect(request(`${https(lab)}/`, { timeoutMs: 2000 })).rejects.toThrow();
       // The test's given certificate goes (no config serves it now): the next https run makes a self-signed one.
-      await sshRun(lab, lbOf(lab).name, 'rm -f /etc/haproxy/certs/site.pem');
+      await sshRun(lab, lbOf(lab).name, 'rm -f /etc/haproxy/certs/site.pem /etc/haproxy/certs/site.pem.haforge-bak');
       await rerunUnchanged(lab, []);
     });
   });
