@@ -80,7 +80,20 @@ const spread = check('requests reach every UP web node', async (t) => {
     if (node) seen.add(node);
   }
   const missed = up.filter((n) => !seen.has(n));
-  if (missed.length) throw new StepError(`requests never reached ${missed.join(', ')}`);
+  if (missed.length) {
+    // A node that just died stays UP on the stats page until its health checks fail (~6 s), while HAProxy
+    // already sends its requests to the others (redispatch): look again once the checks had time.
+    for (let i = 0; i < 24; i++) {
+      await sleep(500);
+      const states = await serverStates(t);
+      const down = missed.filter((n) => !(states.get(n) ?? '').startsWith('UP'));
+      if (down.length === missed.length) {
+        const what = down.map((n) => `${n} ${states.get(n) ?? 'missing'}`).join(', ');
+        throw new StepError(`not every web node is UP: ${what} (requests never reached ${missed.length > 1 ? 'them' : 'it'})`);
+      }
+    }
+    throw new StepError(`requests never reached ${missed.join(', ')}, though the stats page shows ${missed.length > 1 ? 'them' : 'it'} UP`);
+  }
   return `answered by ${[...seen].sort().join(', ')}`;
 });
 
