@@ -56,8 +56,12 @@ export function isCancel(err: unknown): boolean {
 export async function loadEnquirer(): Promise<typeof import('enquirer')> {
   const { default: Enquirer } = await import('enquirer');
   if (process.env.NO_COLOR) {
-    const req = createRequire(createRequire(import.meta.url).resolve('enquirer'));
-    (req('ansi-colors') as { enabled: boolean }).enabled = false;
+    try {
+      const req = createRequire(createRequire(import.meta.url).resolve('enquirer'));
+      (req('ansi-colors') as { enabled: boolean }).enabled = false;
+    } catch {
+      // Colours in a prompt are cosmetic: never fail a question over them.
+    }
   }
   return Enquirer;
 }
