@@ -23,6 +23,23 @@ export function optionFlags(vars: Vars, options: readonly RunOption[]): string[]
   return out;
 }
 
-export function unattendedCommand(o: { inventoryFile: string; vars: Vars; options: readonly RunOption[]; argv1?: string }): string {
-  return [haforgeCommand(o.argv1), 'up', '-i', quote(o.inventoryFile), ...optionFlags(o.vars, o.options), '--yes'].join(' ');
+export function unattendedCommand(o: {
+  inventoryFile: string;
+  vars: Vars;
+  options: readonly RunOption[];
+  argv1?: string;
+  /** --limit patterns and --dry-run given to the wizard: part of the run, so part of the command. */
+  limit?: readonly string[];
+  dryRun?: boolean;
+}): string {
+  return [
+    haforgeCommand(o.argv1),
+    'up',
+    '-i',
+    quote(o.inventoryFile),
+    ...(o.limit?.length ? ['--limit', quote(o.limit.join(','))] : []),
+    ...(o.dryRun ? ['--dry-run'] : []),
+    ...optionFlags(o.vars, o.options),
+    '--yes',
+  ].join(' ');
 }

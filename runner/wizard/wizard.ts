@@ -67,7 +67,10 @@ export async function runWizard(catalogue: Catalogue, options: CliOptions, deps:
   if (file) {
     a.say(chalk.bold('To run it again unattended') + ' (CI, cron), with these variables in the environment:');
     for (const s of answers.secretEnvs) a.say(`  ${s.env.padEnd(24)} ${s.what}`);
-    a.say(`  ${unattendedCommand({ inventoryFile: file, vars: answers.vars, options: catalogue.options, argv1: deps.argv1 })}`);
+    const command = unattendedCommand({
+      inventoryFile: file, vars: answers.vars, options: catalogue.options, argv1: deps.argv1, limit: options.limit, dryRun: options.dryRun,
+    });
+    a.say(`  ${command}`);
   } else {
     a.say('The inventory was not saved, so there is no unattended command to repeat this run; run `haforge wizard` again to save it.');
   }

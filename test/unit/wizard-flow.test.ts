@@ -219,3 +219,21 @@ describe('wizard flow', () => {
     expect(a.said.join('\n')).toContain('https://192.0.2.20/stats');
   });
 });
+
+describe('the unattended command', () => {
+  test('--limit and --dry-run given to the wizard are part of it; paths and values are shell-quoted', async () => {
+    const { unattendedCommand, haforgeCommand } = await import('../../runner/wizard/unattended.js');
+    const cmd = unattendedCommand({
+      inventoryFile: '/srv/my setup/haforge.yaml',
+      vars: { persistence: 'source', https: true, stats_user: "o'brien" },
+      options: catalogue.options,
+      argv1: '/usr/local/bin/haforge',
+      limit: ['lb', 'web*'],
+      dryRun: true,
+    });
+    expect(cmd).toBe(`haforge up -i '/srv/my setup/haforge.yaml' --limit 'lb,web*' --dry-run --persistence source --https --stats-user 'o'\\''brien' --yes`);
+    const parsed = parseCli(['up', '-i', '/srv/my setup/haforge.yaml', '--limit', 'lb,web*', '--dry-run', '--persistence', 'source', '--https', '--stats-user', "o'brien", '--yes'], catalogue.options, catalogue.secrets);
+    expect(parsed.options.vars).toEqual({ persistence: 'source', https: true, stats_user: "o'brien" });
+    expect(haforgeCommand('/work/main/bin/haforge.mjs')).toBe('node /work/main/bin/haforge.mjs');
+  });
+});
