@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Entry point. Runs the compiled build (`npm run build`) when it is newer than every source file, for a fast
-// start; otherwise runs the TypeScript sources through tsx, so a clone works with no build step.
+// Entry point. Runs the bundled build (`npm run build`, dist/main.js) when it is newer than every source file, for
+// a fast start; otherwise runs the TypeScript sources through tsx, so a clone works with no build step.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -23,11 +23,19 @@ const useBuild =
   existsSync(stamp) &&
   statSync(stamp).mtimeMs >= Math.max(newestSource(join(root, 'runner')), newestSource(join(root, 'recipes')));
 
-let entry = join(root, 'dist', 'runner', 'cli', 'main.js');
-if (!useBuild) {
+// dist/main.js is the esbuild bundle `npm run build` makes (scripts/build.mjs).
+let mod;
+if (useBuild) {
+  try {
+    mod = await import(pathToFileURL(join(root, 'dist', 'main.js')).href);
+  } catch (e) {
+    // A build being swapped in this very moment, or an older layout: the sources always work.
+    if (e?.code !== 'ERR_MODULE_NOT_FOUND') throw e;
+  }
+}
+if (!mod) {
   const { register } = await import('tsx/esm/api');
   register();
-  entry = join(root, 'runner', 'cli', 'main.ts');
+  mod = await import(pathToFileURL(join(root, 'runner', 'cli', 'main.ts')).href);
 }
-const { main } = await import(pathToFileURL(entry).href);
-process.exitCode = await main(process.argv.slice(2));
+process.exitCode = await mod.main(process.argv.slice(2));

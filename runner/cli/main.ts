@@ -12,6 +12,23 @@ export function applyNoColor(env: NodeJS.ProcessEnv = process.env): void {
   if (env.NO_COLOR) chalk.level = 0;
 }
 
+/** haforge's own package.json, found upward from this module: the sources (runner/cli) and the bundle (dist/) sit
+ * at different depths. */
+async function packageVersion(): Promise<string> {
+  const { readFileSync } = await import('node:fs');
+  const { dirname, join } = await import('node:path');
+  const { fileURLToPath } = await import('node:url');
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'haforge' && pkg.version) return pkg.version;
+    } catch {
+      /* not here */
+    }
+    if (dirname(dir) === dir) return 'unknown';
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   applyNoColor();
   const catalogue: Catalogue = await import('../../recipes/index.js');
@@ -23,11 +40,9 @@ export async function main(argv: string[]): Promise<number> {
     }
     const ask = interaction(options);
     switch (command) {
-      case 'version': {
-        const { createRequire } = await import('node:module');
-        process.stdout.write(`haforge ${(createRequire(import.meta.url)('../../package.json') as { version: string }).version}\n`);
+      case 'version':
+        process.stdout.write(`haforge ${await packageVersion()}\n`);
         return 0;
-      }
       case 'list':
         process.stdout.write(`${listRecipes(catalogue.recipes)}\n`);
         return 0;
