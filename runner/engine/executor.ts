@@ -2,7 +2,7 @@
 // Knows nothing of SSH or of the live view: it gets a connect function and reports through events.
 import type { Remote } from '../transport/types.js';
 import type { HostSpec, Inventory, Vars } from '../inventory/types.js';
-import { createHostContext } from './host-context.js';
+import { createHostContext, type EngineHostContext } from './host-context.js';
 import { appliesTo } from './planner.js';
 import { StepError, type HostContext, type Recipe, type Status, type Step, type StepResult } from './types.js';
 
@@ -55,7 +55,7 @@ interface HostRun {
   counts: Record<Status, number>;
   /** Index of the last phase with work for this host. */
   lastPhase: number;
-  ctx?: HostContext;
+  ctx?: EngineHostContext;
   remote?: Remote;
   error?: string;
   ended?: HostSummary;
@@ -171,7 +171,7 @@ async function runPhase(run: HostRun, recipes: Recipe[], o: ExecuteOptions, push
 /** Runs one recipe's steps on one host; returns an error line when the host must stop. */
 async function runRecipe(
   recipe: Recipe,
-  h: HostContext,
+  h: EngineHostContext,
   o: ExecuteOptions,
   push: (r: StepResult) => void,
   notified: Map<string, Set<string>>,
@@ -195,15 +195,34 @@ async function runRecipe(
     push({ host: h.name, recipe: recipe.name, step: 'plan', status: 'failed', durationMs: Date.now() - t0, message });
     return message;
   }
-  for (const step of steps) {
+  try {
+    return await runSteps(recipe, steps, h, o, push, notified);
+  } finally {
+    h.dropPrefetched();
+  }
+}
+
+async function runSteps(
+  recipe: Recipe,
+  steps: readonly Step[],
+  h: EngineHostContext,
+  o: ExecuteOptions,
+  push: (r: StepResult) => void,
+  notified: Map<string, Set<string>>,
+): Promise<string | undefined> {
+  for (const [i, step] of steps.entries()) {
     if (o.signal?.aborted) return undefined;
     o.events?.stepStart?.(h.name, recipe.name, step.name);
     const r = await timed(h.name, recipe.name, step.name, async () => {
+      // The reads of all the recipe's steps, together, counted in the first step's time.
+      if (i === 0) await prefetchReads(h, steps);
       const check = await step.check(h);
       if (check.state === 'ok') return { status: 'ok' as const, message: check.note };
       if (check.state === 'skip') return { status: 'skipped' as const, message: check.reason };
       const extra = { diff: check.diff, commands: check.commands };
       if (o.dryRun) return { status: 'changed' as const, message: check.note ?? 'would change', ...extra };
+      // Whatever apply does (even "nothing changed after all", like apt-get update), later checks read live.
+      h.dropPrefetched();
       const outcome = (await step.apply(h, check)) ?? {};
       const changed = outcome.changed ?? true;
       return { status: changed ? ('changed' as const) : ('ok' as const), message: outcome.note ?? check.note, ...extra };
@@ -219,6 +238,21 @@ async function runRecipe(
     }
   }
   return undefined;
+}
+
+/** Runs every step's Step.reads at once (each step's as soon as it knows them: some need a fact first). A step
+ * whose reads() fails just reads live when checked, and reports the failure there. */
+async function prefetchReads(h: EngineHostContext, steps: readonly Step[]): Promise<void> {
+  if (!steps.some((s) => s.reads)) return;
+  await Promise.all(
+    steps.map(async (s) => {
+      if (!s.reads) return;
+      const cmds = await Promise.resolve()
+        .then(() => s.reads!(h))
+        .catch(() => [] as string[]);
+      await h.prefetch(cmds);
+    }),
+  );
 }
 
 type Outcome = Pick<StepResult, 'status' | 'message' | 'diff' | 'commands'>;

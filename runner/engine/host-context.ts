@@ -1,5 +1,5 @@
 // Builds the HostContext a step sees from a live connection: facts cached per host, commands logged.
-import type { Remote, RunOptions } from '../transport/types.js';
+import type { Remote, RunOptions, RunResult } from '../transport/types.js';
 import type { HostSpec, Inventory, Vars } from '../inventory/types.js';
 import { StepError, type Fact, type HostContext } from './types.js';
 
@@ -16,9 +16,23 @@ export interface HostContextOptions {
   onProgress?: (host: string, text: string) => void;
 }
 
-export function createHostContext(o: HostContextOptions): HostContext {
+/** The executor's side of a host context: answers read ahead for a recipe's checks (Step.reads). */
+export interface EngineHostContext extends HostContext {
+  /** Runs these commands now, together, and keeps each answer for the first h.run() of the same command. */
+  prefetch(cmds: readonly string[]): Promise<void>;
+  /** Forgets the answers not used yet (the host may have changed since they were read). */
+  dropPrefetched(): void;
+}
+
+export function createHostContext(o: HostContextOptions): EngineHostContext {
   const facts = new Map<string, Promise<unknown>>();
+  const prefetched = new Map<string, RunResult>();
   const run = async (cmd: string, opts?: RunOptions) => {
+    const ready = opts === undefined || Object.keys(opts).length === 0 ? prefetched.get(cmd) : undefined;
+    if (ready) {
+      prefetched.delete(cmd);
+      return ready;
+    }
     o.onCommand?.(o.spec.name, cmd);
     const r = await o.remote.run(cmd, opts);
     // No exit status because the connection went away: whatever the output says (apt's first warning, an
@@ -28,7 +42,7 @@ export function createHostContext(o: HostContextOptions): HostContext {
     }
     return r;
   };
-  const ctx: HostContext = {
+  const ctx: EngineHostContext = {
     name: o.spec.name,
     spec: o.spec,
     groups: o.spec.groups,
@@ -64,6 +78,18 @@ export function createHostContext(o: HostContextOptions): HostContext {
     },
     progress(text) {
       o.onProgress?.(o.spec.name, text);
+    },
+    async prefetch(cmds) {
+      await Promise.all(
+        [...new Set(cmds)].map(async (cmd) => {
+          // A read that fails here (connection trouble) is simply not kept: check runs it and reports why.
+          const r = await run(cmd).catch(() => undefined);
+          if (r) prefetched.set(cmd, r);
+        }),
+      );
+    },
+    dropPrefetched() {
+      prefetched.clear();
     },
   };
   return ctx;

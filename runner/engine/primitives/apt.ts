@@ -100,13 +100,13 @@ export function packages(spec: PackagesSpec): Step {
     const [name, version] = n.split('=');
     return { name: name!, version, spec: n };
   });
+  const query = `dpkg-query -W -f='\${Package} \${db:Status-Abbrev} \${Version}\\n' ${wanted.map((w) => quote(w.name)).join(' ')} 2>/dev/null; true`;
   return {
     name: spec.name ?? `packages ${spec.names.join(' ')}`,
     notify: spec.notify,
+    reads: () => [query],
     async check(h) {
-      const r = await h.run(
-        `dpkg-query -W -f='\${Package} \${db:Status-Abbrev} \${Version}\\n' ${wanted.map((w) => quote(w.name)).join(' ')} 2>/dev/null; true`,
-      );
+      const r = await h.run(query);
       const have = new Map<string, string>();
       for (const line of r.stdout.split('\n')) {
         const m = /^(\S+) ii\s+(\S+)$/.exec(line.trim());

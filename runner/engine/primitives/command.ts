@@ -17,6 +17,7 @@ export function command(spec: CommandSpec): Step {
   return {
     name: spec.name,
     notify: spec.notify,
+    reads: () => (guard ? [guard] : []),
     async check(h) {
       if (guard && (await h.run(guard)).code === 0) return { state: 'ok' };
       return { state: 'change', commands: [spec.run] };

@@ -21,6 +21,8 @@ export interface FileSpec {
   sensitive?: boolean;
   name?: string;
   notify?: string[];
+  /** Commands content() runs with h.run(), read ahead with the file itself (see Step.reads). */
+  reads?: (h: HostContext) => string[];
 }
 
 interface Current {
@@ -48,13 +50,17 @@ const dirOf = (path: string) => path.slice(0, path.lastIndexOf('/')) || '/';
  * run cut off mid-upload may have left in the folder: upload temps (TEMP_PREFIX*) and the validation copy.
  * Uploads are atomic (temp, then rename), so such leftovers are never the file itself.
  */
-async function readCurrent(h: HostContext, path: string): Promise<Current> {
+function readCommand(h: HostContext, path: string): string {
   const p = quote(path);
   // A non-root login stages uploads in its home (see the transport): clean there too.
   const home = h.spec.user === 'root' ? '' : ` "$(getent passwd ${quote(h.spec.user)} | cut -d: -f6)"/${TEMP_PREFIX}*`;
   const clean = h.dryRun ? '' : `rm -f -- ${quote(dirOf(path))}/${TEMP_PREFIX}* ${quote(path + VALIDATE_SUFFIX)}${home} 2>/dev/null; `;
   const pending = `if [ -e ${quote(path + PENDING_SUFFIX)} ]; then echo pending; else echo settled; fi; `;
-  const r = await h.run(`${clean}${pending}if [ -f ${p} ]; then stat -c '%a %U %G' ${p} && echo ${SEP} && cat ${p}; else echo absent; fi`);
+  return `${clean}${pending}if [ -f ${p} ]; then stat -c '%a %U %G' ${p} && echo ${SEP} && cat ${p}; else echo absent; fi`;
+}
+
+async function readCurrent(h: HostContext, path: string): Promise<Current> {
+  const r = await h.run(readCommand(h, path));
   if (r.code !== 0) throw new StepError(`cannot read ${path}: ${r.stderr.trim()}`);
   const nl = r.stdout.indexOf('\n');
   const isPending = r.stdout.slice(0, nl) === 'pending';
@@ -71,6 +77,7 @@ export function file(spec: FileSpec): Step {
   return {
     name: spec.name ?? `file ${spec.path}`,
     notify: spec.notify,
+    reads: (h) => [...(spec.reads?.(h) ?? []), readCommand(h, spec.path)],
     async check(h) {
       wanted = typeof spec.content === 'function' ? await spec.content(h) : spec.content;
       reactivate = false;

@@ -14,14 +14,16 @@ export interface ReplaceSpec {
 
 export function replace(spec: ReplaceSpec): Step {
   const global = new RegExp(spec.pattern.source, spec.pattern.flags.includes('g') ? spec.pattern.flags : `${spec.pattern.flags}g`);
+  const p = quote(spec.path);
+  const read = `if [ -f ${p} ]; then stat -c %a ${p}; cat ${p}; else echo absent; fi`;
   let next = '';
   let mode = 0o644;
   return {
     name: spec.name ?? `replace in ${spec.path}`,
     notify: spec.notify,
+    reads: () => [read],
     async check(h) {
-      const p = quote(spec.path);
-      const r = await h.run(`if [ -f ${p} ]; then stat -c %a ${p}; cat ${p}; else echo absent; fi`);
+      const r = await h.run(read);
       if (r.stdout === 'absent\n') return { state: 'ok', note: `${spec.path} is absent` };
       const nl = r.stdout.indexOf('\n');
       mode = parseInt(r.stdout.slice(0, nl), 8);

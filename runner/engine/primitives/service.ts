@@ -25,6 +25,10 @@ function cmds(init: 'systemd' | 'sysv', svc: string) {
 export function service(spec: ServiceSpec): Step {
   return {
     name: `service ${spec.name} running${spec.enabled ? ' and enabled' : ''}`,
+    async reads(h) {
+      const c = cmds(await h.fact(initSystem), spec.name);
+      return spec.enabled ? [c.status, c.isEnabled] : [c.status];
+    },
     async check(h) {
       const c = cmds(await h.fact(initSystem), spec.name);
       const [running, enabled] = await Promise.all([h.run(c.status), spec.enabled ? h.run(c.isEnabled) : null]);
