@@ -138,6 +138,8 @@ export async function runPlan(req: PlanRequest): Promise<number> {
     const code = (err as { exitCode?: unknown }).exitCode;
     if (code === 2 || err instanceof UsageError) return finish(2, (err as Error).message);
     if (code === 130) return finish(130, (err as Error).message);
-    throw err;
+    // An unexpected error is printed by main() as one line: it must not carry a secret either.
+    const message = redactor.redact(err instanceof Error ? err.message : String(err));
+    throw Object.assign(new Error(message), { stack: redactor.redact((err as Error)?.stack ?? message) });
   }
 }
