@@ -78,6 +78,7 @@ describe.skipIf(Boolean(skip))('recipes e2e: converge, haproxy-enable, a web nod
     } finally {
       await closeSsh();
       for (const name of privateLabs) {
+        await closeSsh(name);
         await labDown(name).catch((e: unknown) => log(`lab down ${name}: ${(e as Error).message}`));
         const left = await labTraces(name);
         if (left.length) log(`lab ${name} left ${left.join(', ')}`);
@@ -131,7 +132,10 @@ describe.skipIf(Boolean(skip))('recipes e2e: converge, haproxy-enable, a web nod
       expect(await haproxyPids(lab)).toEqual(pids);
     });
     // Done with the private labs: free them now rather than at the end of the file.
-    for (const name of privateLabs.splice(0)) await labDown(name);
+    for (const name of privateLabs.splice(0)) {
+      await closeSsh(name);
+      await labDown(name);
+    }
   });
 
   describe('on the shared labs', () => {

@@ -124,9 +124,11 @@ export async function sshTry(lab: LabInfo, host: string, cmd: string): Promise<{
   return { code: r.code, out: `${r.stdout}${r.stderr}` };
 }
 
-export async function closeSsh(): Promise<void> {
-  const all = [...remotes.values()];
-  remotes.clear();
+/** Closes the connections of one lab (before it goes down), or all of them. */
+export async function closeSsh(labName?: string): Promise<void> {
+  const keys = [...remotes.keys()].filter((k) => labName === undefined || k.startsWith(`${labName}/`));
+  const all = keys.map((k) => remotes.get(k)!);
+  for (const k of keys) remotes.delete(k);
   await Promise.all(all.map((p) => p.then((r) => r.close()).catch(() => undefined)));
 }
 
