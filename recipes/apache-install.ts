@@ -21,10 +21,12 @@ export function sessionPage(node: string): string {
 /** Writes the page only over Debian's default page, or when index_page is set. */
 function ownedPage(path: string, content: string, mode = 0o644): Step {
   const write = file({ path, content, mode, owner: 'root', group: 'root' });
+  const whose = `if [ -f ${path} ]; then grep -qF '${DEBIAN_DEFAULT}' ${path} && echo debian || echo site; else echo absent; fi`;
   return {
     name: `page ${path} names this node`,
+    reads: async (h) => [whose, ...((await write.reads?.(h)) ?? [])],
     async check(h: HostContext) {
-      const probe = await h.run(`if [ -f ${path} ]; then grep -qF '${DEBIAN_DEFAULT}' ${path} && echo debian || echo site; else echo absent; fi`);
+      const probe = await h.run(whose);
       const what = probe.stdout.trim();
       const c = await write.check(h);
       if (c.state === 'change' && what === 'site' && !opt<boolean>(h, 'index_page')) {

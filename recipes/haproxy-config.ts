@@ -22,9 +22,13 @@ function webServers(h: HostContext) {
     .map((x) => ({ name: x.name, address: x.address, port: typeof x.vars['web_port'] === 'number' ? x.vars['web_port'] : 80 }));
 }
 
+/** What render() reads on the LB (the stats users already there, the listening ports): read ahead with the file. */
+const STATS_USERS = `grep -E '^[[:space:]]*user[[:space:]]+' ${CONFIG_PATH} 2>/dev/null || true`;
+const LISTENING = 'command -v ss >/dev/null 2>&1 && ss -Hltnp 2>/dev/null';
+
 /** Keep the hash already on the LB while it still matches the password: a new salt each run is not a change. */
 async function statsHash(h: HostContext, user: string, password: string): Promise<string> {
-  const current = await h.run(`grep -E '^[[:space:]]*user[[:space:]]+' ${CONFIG_PATH} 2>/dev/null || true`);
+  const current = await h.run(STATS_USERS);
   for (const line of current.stdout.split('\n')) {
     const m = /^\s*user\s+(\S+)\s+password\s+(\S+)/.exec(line);
     if (m && m[1] === user && isCryptHash(m[2]!) && (await verifyCrypt(password, m[2]!))) return m[2]!;
@@ -76,7 +80,7 @@ async function checkBindAddress(h: HostContext, address: string): Promise<void> 
  * listeners (about 2 s of refused connections, seen on the lab) before the rollback. Skipped without `ss`.
  */
 async function checkPortsFree(h: HostContext, ports: number[]): Promise<void> {
-  const r = await h.run('command -v ss >/dev/null 2>&1 && ss -Hltnp 2>/dev/null');
+  const r = await h.run(LISTENING);
   if (r.code !== 0) return;
   for (const line of r.stdout.split('\n')) {
     const local = line.trim().split(/\s+/)[3] ?? '';
@@ -134,15 +138,17 @@ function certificate(h: HostContext): Step {
       activate: reloadIfServed,
     });
   }
+  const present = `test -s ${quote(DEFAULT_CERT_PATH)}`;
   const selfSigned = file({
     path: DEFAULT_CERT_PATH, mode: 0o600, owner: 'root', group: 'root', sensitive: true, activate: reloadIfServed,
     content: () => makeSelfSignedPem(h.spec.address.replace(/[^A-Za-z0-9.:-]/g, '') || 'localhost', [h.spec.address, h.name]),
   });
   return {
     name: `TLS certificate ${DEFAULT_CERT_PATH} (self-signed unless given)`,
+    reads: () => [present],
     async check(host) {
       // An existing certificate is kept: making a new one every run would never converge.
-      if ((await host.run(`test -s ${quote(DEFAULT_CERT_PATH)}`)).code === 0) return { state: 'ok', note: 'certificate present' };
+      if ((await host.run(present)).code === 0) return { state: 'ok', note: 'certificate present' };
       return { state: 'change', note: 'make a self-signed certificate', diff: `(new self-signed certificate for ${host.spec.address})` };
     },
     async apply(host) {
@@ -168,6 +174,7 @@ export const haproxyConfig: Recipe = {
         path: CONFIG_PATH,
         name: `config ${CONFIG_PATH} (HAProxy ${version.major}.${version.minor})`,
         content: (host) => render(host, version),
+        reads: () => [LISTENING, STATS_USERS],
         mode: 0o640,
         owner: 'root',
         group: 'haproxy',

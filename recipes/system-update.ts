@@ -8,16 +8,22 @@ import { opt } from './options.js';
 const UPDATE_STAMP = '/var/lib/apt/haforge-update-stamp';
 const UPGRADE_STAMP = '/var/lib/apt/haforge-upgrade-stamp';
 
+// Stamp age, and the newest change to the sources (a new source needs an update whatever the age).
+const LISTS_AGE =
+  `s=$(stat -c %Y ${UPDATE_STAMP} 2>/dev/null || echo 0); ` +
+  `src=$(stat -c %Y /etc/apt/sources.list /etc/apt/sources.list.d /etc/apt/sources.list.d/* /etc/apt/preferences.d 2>/dev/null | sort -n | tail -1); ` +
+  `echo "$s \${src:-0} $(date +%s)"`;
+// Nothing can have become upgradable unless the lists or the installed set changed since the last check.
+const UPGRADE_FRESH =
+  `s=$(stat -c %Y ${UPGRADE_STAMP} 2>/dev/null || echo 0); ` +
+  `l=$(stat -c %Y /var/lib/apt/lists/* /var/lib/dpkg/status 2>/dev/null | sort -n | tail -1); [ "$s" -ge "\${l:-0}" ]`;
+
 const refreshLists: Step = {
   name: 'package lists fresh (apt-get update)',
+  reads: () => [LISTS_AGE],
   async check(h) {
     const maxAge = opt<number>(h, 'apt_cache_valid_time');
-    // Stamp age, and the newest change to the sources (a new source needs an update whatever the age).
-    const out = await h.sh(
-      `s=$(stat -c %Y ${UPDATE_STAMP} 2>/dev/null || echo 0); ` +
-        `src=$(stat -c %Y /etc/apt/sources.list /etc/apt/sources.list.d /etc/apt/sources.list.d/* /etc/apt/preferences.d 2>/dev/null | sort -n | tail -1); ` +
-        `echo "$s \${src:-0} $(date +%s)"`,
-    );
+    const out = await h.sh(LISTS_AGE);
     const [stamp, sources, now] = out.trim().split(' ').map(Number) as [number, number, number];
     if (now - stamp < maxAge && sources <= stamp) return { state: 'ok', note: `lists updated ${now - stamp}s ago` };
     return { state: 'change', note: stamp ? `lists are ${now - stamp}s old` : 'never updated by haforge', commands: ['apt-get update'] };
@@ -32,13 +38,10 @@ const refreshLists: Step = {
 
 const upgrade: Step = {
   name: 'packages upgraded (apt-get dist-upgrade)',
+  reads: (h) => (opt<boolean>(h, 'apt_upgrade') ? [UPGRADE_FRESH] : []),
   async check(h) {
     if (!opt<boolean>(h, 'apt_upgrade')) return { state: 'skip', reason: 'apt_upgrade is off' };
-    // Nothing can have become upgradable unless the lists or the installed set changed since the last check.
-    const fresh = await h.run(
-      `s=$(stat -c %Y ${UPGRADE_STAMP} 2>/dev/null || echo 0); ` +
-        `l=$(stat -c %Y /var/lib/apt/lists/* /var/lib/dpkg/status 2>/dev/null | sort -n | tail -1); [ "$s" -ge "\${l:-0}" ]`,
-    );
+    const fresh = await h.run(UPGRADE_FRESH);
     if (fresh.code === 0) return { state: 'ok', note: 'nothing new since the last upgrade' };
     const sim = await h.sh('apt-get -s -q -o Debug::NoLocking=1 dist-upgrade');
     const pkgs = [...sim.matchAll(/^Inst (\S+)/gm)].map((m) => m[1]!);
