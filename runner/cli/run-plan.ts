@@ -13,13 +13,15 @@ import type { CliOptions } from './args.js';
 import { gatherSecrets, type Prompter } from './secrets.js';
 import { UsageError } from './errors.js';
 import { chooseInventory } from './default-inventory.js';
-import { checkVars, type Preflight } from './check-vars.js';
+import { checkVars, resolveFileVars, type Preflight } from './check-vars.js';
 import { ciIsSet } from './interaction.js';
 
 export interface Catalogue {
   recipes: readonly Recipe[];
   options: readonly RunOption[];
   secrets: readonly SecretSpec[];
+  /** Vars recipes read that are not flags (web_port, ...): checked like options. */
+  hostVars?: readonly RunOption[];
   /** Checks a host's vars before any connection; returns a problem to report with exit 2. */
   preflight?: Preflight;
 }
@@ -61,10 +63,12 @@ export async function runPlan(req: PlanRequest): Promise<number> {
       labSecretFiles = chosen.labSecretFiles;
     }
     if (!o.json) for (const w of inventory.warnings) process.stderr.write(`${chalk.yellow('warning:')} ${w}\n`);
+    resolveFileVars(inventory, req.catalogue.options);
     const hosts = selectHosts(inventory, o.limit);
     const names = req.command === 'verify' ? ['verify'] : req.command === 'run' ? req.recipeNames : undefined;
     const recipes = planRecipes(req.catalogue.recipes, names, { withDeps: o.withDeps });
-    await checkVars(inventory, hosts, req.catalogue.options, o.vars, req.catalogue.preflight);
+    const varWarnings = await checkVars(inventory, hosts, req.catalogue.options, o.vars, req.catalogue.preflight, req.catalogue.hostVars);
+    if (!o.json) for (const w of varWarnings) process.stderr.write(`${chalk.yellow('warning:')} ${w}\n`);
     const vars = { ...inventory.vars, ...o.vars };
     for (const opt of req.catalogue.options) if (vars[opt.name] === undefined && opt.default !== undefined) vars[opt.name] = opt.default;
     const secrets = await gatherSecrets({

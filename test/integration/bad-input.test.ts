@@ -141,6 +141,12 @@ const cases: Case[] = [
     says: ['inv.yaml: groups.lb.vars.https_port: expected an integer 1-65535, found "443"'],
   },
   {
+    name: 'wrong type: a host var (web_port) as a string',
+    args: ['up', '-i', 'INV'],
+    inv: inventory({ web: 'web1: { address: 127.0.0.1, port: {P}, vars: { web_port: "8080" } }' }),
+    says: ['inv.yaml: groups.web.hosts.web1.vars.web_port: expected an integer 1-65535, found "8080"'],
+  },
+  {
     name: 'wrong type: ssh.user as a list',
     args: ['up', '-i', 'INV'],
     inv: inventory({ ssh: 'user: [root]\n  key: ./key' }),
