@@ -191,7 +191,7 @@ async function main(): Promise<number> {
   };
 
   type Kind = 'first' | 'noop' | 'one';
-  const limits: Record<Kind, number> = { first: 1800, noop: 300, one: 300 };
+  const limits: Record<Kind, number> = { first: 1200, noop: 300, one: 300 };
   const run = async (tool: Tool, kind: Kind, label: string): Promise<{ seconds: number; rssKb?: number }> => {
     const x = up.get(tool)!;
     const common = { log, label, timeoutS: limits[kind] };
@@ -211,6 +211,20 @@ async function main(): Promise<number> {
     }
     say(`  ${label.padEnd(44)} ${secs(r.seconds).padStart(7)} s${rssKb ? `  ${mb(rssKb)}` : ''}`);
     return { seconds: r.seconds, rssKb };
+  };
+
+  /** A first run that fails (an apt download stuck behind the lab's proxy under load, seen once in 21 hosts) is
+   * retried once on a fresh lab, and the table says so: it measures the tools, not the mirror. */
+  const firstRun = async (tool: Tool, web: number, label: string) => {
+    try {
+      return await run(tool, 'first', label);
+    } catch (e) {
+      const why = (e as Error).message;
+      say(`  ${label}: failed (${why.split(';')[0]}); retrying once on a fresh lab`);
+      notes.push(`retried once on a fresh lab: ${label} (${why.split(';')[0]})`);
+      await fresh(tool, web);
+      return await run(tool, 'first', label);
+    }
   };
 
   try {
@@ -239,7 +253,7 @@ async function main(): Promise<number> {
       for (const tool of tools) await fresh(tool, 2);
       const order = rotate(tools, r);
       for (const tool of order) {
-        const x = await run(tool, 'first', `first run, ${TOOL_NAME[tool]}`);
+        const x = await firstRun(tool, 2, `first run, ${TOOL_NAME[tool]}`);
         add('first', tool, x.seconds);
         if (x.rssKb) rss.small.push(x.rssKb);
       }
@@ -265,7 +279,7 @@ async function main(): Promise<number> {
       say(`fan-out: fresh labs of 1 LB + ${o.fanoutWeb} web nodes`);
       for (const tool of tools) await fresh(tool, o.fanoutWeb);
       for (const tool of tools) {
-        const x = await run(tool, 'first', `fan-out first run, ${TOOL_NAME[tool]}`);
+        const x = await firstRun(tool, o.fanoutWeb, `fan-out first run, ${TOOL_NAME[tool]}`);
         add('fanFirst', tool, x.seconds);
         if (x.rssKb) rss.fan.push(x.rssKb);
       }
