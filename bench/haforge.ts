@@ -1,35 +1,28 @@
-// haforge's side of the benchmark: the compiled build (what `npm run build` makes and bin/haforge.mjs runs),
-// a run through bin/haforge.mjs exactly as a user types it, its peak memory, and a no-op check of the recap.
+// haforge's side of the benchmark: the bundle `npm run build` makes (scripts/build.mjs), built once when the bench
+// starts into a snapshot of its own, so every run of one bench measures the same code even while the sources
+// change; its peak memory; a no-op check of the recap.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { timed, type Timed } from './proc.js';
 
 export const ROOT = join(import.meta.dirname, '..');
-const STAMP = join(ROOT, 'dist', '.build-stamp');
 const RSS_HOOK = pathToFileURL(join(ROOT, 'bench', 'rss-hook.mjs')).href;
+// Inside the project: the bundle's external packages (ssh2, ...) resolve from its node_modules.
+const SNAPSHOT = join(ROOT, 'node_modules', '.cache', `haforge-bench-${process.pid}`);
+const ENTRY = join(SNAPSHOT, 'haforge.mjs');
 
-function newest(dir: string): number {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return t;
+/** Builds the snapshot: what `npm run build` makes, plus the two lines bin/haforge.mjs adds to run it. */
+export function buildSnapshot(): string {
+  rmSync(SNAPSHOT, { recursive: true, force: true });
+  execFileSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--outdir', SNAPSHOT], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  writeFileSync(ENTRY, "const { main } = await import('./main.js');\nprocess.exitCode = await main(process.argv.slice(2));\n");
+  return SNAPSHOT;
 }
 
-/** The same test bin/haforge.mjs makes: is dist/ newer than every source? */
-export function buildIsFresh(): boolean {
-  return existsSync(STAMP) && statSync(STAMP).mtimeMs >= Math.max(newest(join(ROOT, 'runner')), newest(join(ROOT, 'recipes')));
-}
-
-/** `npm run build` when dist/ is missing or older than a source. Returns whether it built. */
-export function ensureBuild(log: (line: string) => void): boolean {
-  if (buildIsFresh()) return false;
-  log('building haforge (npm run build) ...');
-  execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
-  return true;
+export function removeSnapshot(): void {
+  rmSync(SNAPSHOT, { recursive: true, force: true });
 }
 
 export interface HaforgeRun extends Timed {
@@ -45,16 +38,16 @@ export interface HaforgeOptions {
   label: string;
   timeoutS: number;
   password: string;
-  /** Run the TypeScript sources through tsx instead of the build (to measure what the build buys). */
+  /** bin/haforge.mjs on the TypeScript sources through tsx instead of the bundle (to measure what the build buys). */
   fromSource?: boolean;
 }
 
-/** `node bin/haforge.mjs ARGS`, unattended (CI=true, as in a pipeline), with the stats password from the environment. */
+/** haforge ARGS, unattended (CI=true, as in a pipeline), with the stats password from the environment. */
 export async function haforge(args: string[], o: HaforgeOptions): Promise<HaforgeRun> {
-  if (!o.fromSource) ensureBuild(() => undefined); // someone edited a source since: measure the build, not tsx
   const rssFile = join(ROOT, 'node_modules', '.cache', `haforge-bench-rss-${process.pid}`);
   rmSync(rssFile, { force: true });
-  const r = await timed(process.execPath, ['--import', RSS_HOOK, join(ROOT, 'bin', 'haforge.mjs'), ...args], {
+  const entry = o.fromSource ? join(ROOT, 'bin', 'haforge.mjs') : ENTRY;
+  const r = await timed(process.execPath, ['--import', RSS_HOOK, entry, ...args], {
     log: o.log,
     label: o.label,
     timeoutS: o.timeoutS,

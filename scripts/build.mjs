@@ -9,11 +9,14 @@
 // commands, listr2 for the terminal view, enquirer for prompts).
 import { build } from 'esbuild';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const dist = join(root, 'dist');
+// --outdir DIR builds elsewhere (the benchmark keeps a snapshot of its own); DIR must be inside this project so
+// the external packages resolve from its node_modules.
+const at = process.argv.indexOf('--outdir');
+const dist = at > 0 && process.argv[at + 1] ? resolve(process.argv[at + 1]) : join(root, 'dist');
 // Built beside dist and swapped in, so a haforge started meanwhile never sees half a build.
 const next = `${dist}.next-${process.pid}`;
 rmSync(next, { recursive: true, force: true });
