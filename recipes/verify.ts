@@ -41,7 +41,8 @@ function check(name: string, run: (t: Target) => Promise<string>): Step {
   return {
     name,
     async check(h) {
-      // Read-only by nature: a dry run verifies too.
+      // A dry run changed nothing, so these checks would judge the old cluster against the new settings.
+      if (h.dryRun) return { state: 'skip', reason: 'dry run: `haforge verify` checks the cluster as it is' };
       return { state: 'ok', note: await run(target(h)) };
     },
     apply: async () => undefined,

@@ -44,7 +44,8 @@ export interface PlanRequest {
 
 export async function runPlan(req: PlanRequest): Promise<number> {
   const started = Date.now();
-  const o = req.options;
+  // verify only reads: a dry run of it would check nothing, so it always checks the cluster as it is.
+  const o = req.command === 'verify' ? { ...req.options, dryRun: false } : req.options;
   const redactor = new Redactor();
   let run: ExecuteResult | undefined;
   const finish = (exitCode: number, error?: string): number => {
