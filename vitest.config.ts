@@ -12,6 +12,8 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
+          // The transport's timing test (50 round trips) must not share 2 cores with the CLI-spawning files.
+          fileParallelism: false,
         },
       },
       {
