@@ -32,7 +32,7 @@ import {
   websOf,
 } from '../support/e2e-lab.js';
 import { haforge, summary, withStatus } from '../support/haforge-cli.js';
-import { nodesOf, request, statsStates, waitForStates } from '../support/lb-http.js';
+import { nodesOf, request, statsDiagnostics, statsStates, waitForStates } from '../support/lb-http.js';
 
 const { labs, skip } = e2eLabs();
 const AUTH = { user: STATS_USER, password: STATS_PASSWORD };
@@ -208,7 +208,7 @@ describe.skipIf(Boolean(skip))('recipes e2e: converge, haproxy-enable, a web nod
         }
         await waitForStates(http(lab), AUTH, (s) => webNames(lab).every((n) => s.get(n) === 'UP'), 'every web node UP again');
         const green = await cli(lab, ['verify']);
-        expect(green.code, summary(green)).toBe(0);
+        expect(green.code, `${summary(green)}\nstats now:\n${await statsDiagnostics(http(lab), AUTH)}`).toBe(0);
         expect(withStatus(green.report!, 'failed')).toEqual([]);
         expect(new Set(await nodesOf(`${http(lab)}/`, 4))).toEqual(new Set(webNames(lab)));
       });

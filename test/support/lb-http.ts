@@ -94,6 +94,23 @@ export async function statsStates(base: string, auth: { user: string; password: 
   return states;
 }
 
+/** The servers' health and error counters from the stats CSV, one line each: for failure messages. */
+export async function statsDiagnostics(base: string, auth: { user: string; password: string }, proxy = 'cluster_web'): Promise<string> {
+  try {
+    const res = await request(`${base}/stats;csv`, { auth });
+    const [head, ...rows] = res.body.split('\n');
+    const cols = head!.replace(/^# /, '').split(',');
+    const pick = ['svname', 'status', 'check_status', 'check_duration', 'chkfail', 'chkdown', 'lastchg', 'stot', 'econ', 'eresp', 'hrsp_2xx', 'hrsp_5xx'];
+    return rows
+      .map((r) => r.split(','))
+      .filter((f) => f[0] === proxy)
+      .map((f) => pick.map((c) => `${c}=${f[cols.indexOf(c)] ?? '?'}`).join(' '))
+      .join('\n');
+  } catch (e) {
+    return `(stats page: ${(e as Error).message})`;
+  }
+}
+
 /** Polls the stats page until want(states) holds; returns the states, or throws with the last ones. */
 export async function waitForStates(
   base: string,
