@@ -3,6 +3,7 @@
 import type { HostContext, Recipe, Step } from '../runner/engine/types.js';
 import { file, packages, service } from '../runner/engine/primitives/index.js';
 import { opt } from './options.js';
+import { keepingUpgradeStamp } from './system-update.js';
 
 const INDEX = '/var/www/html/index.html';
 const SESSION_PHP = '/var/www/html/session.php';
@@ -47,8 +48,9 @@ export const apacheInstall: Recipe = {
   after: ['system-update'],
   steps(h) {
     const php = opt<boolean>(h, 'php');
+    const names = php ? ['apache2', 'libapache2-mod-php'] : ['apache2'];
     const steps: Step[] = [
-      packages({ names: php ? ['apache2', 'libapache2-mod-php'] : ['apache2'], name: php ? 'apache2 and PHP installed' : 'apache2 installed' }),
+      keepingUpgradeStamp(packages({ names, name: php ? 'apache2 and PHP installed' : 'apache2 installed' }), names),
       service({ name: 'apache2', enabled: true }),
       ownedPage(INDEX, indexPage(h.name)),
     ];

@@ -3,6 +3,7 @@ import type { Recipe } from '../runner/engine/types.js';
 import { packages } from '../runner/engine/primitives/index.js';
 import { haproxyVersion } from './haproxy-facts.js';
 import { opt } from './options.js';
+import { keepingUpgradeStamp } from './system-update.js';
 
 export const haproxyInstall: Recipe = {
   name: 'haproxy-install',
@@ -12,7 +13,8 @@ export const haproxyInstall: Recipe = {
   steps(h) {
     const version = h.vars['haproxy_version'];
     const pinned = opt<string>(h, 'haproxy_source') !== 'distro' && typeof version === 'string';
-    const install = packages({ names: [pinned ? `haproxy=${version}.*` : 'haproxy'], name: 'haproxy installed' });
+    const names = [pinned ? `haproxy=${version}.*` : 'haproxy'];
+    const install = keepingUpgradeStamp(packages({ names, name: 'haproxy installed' }), names);
     return [
       {
         ...install,

@@ -60,6 +60,25 @@ const upgrade: Step = {
   },
 };
 
+/**
+ * A package step that keeps the upgrade stamp fresh across its install. Installing from the same lists takes
+ * candidate versions, so it cannot make anything upgradable: when nothing was upgradable before (stamp fresh),
+ * nothing is after, and the next run needs no `apt-get -s dist-upgrade` (seconds) just because dpkg's status file
+ * changed. An explicit version (`name=1.2*`) may be below the candidate: then the stamp is left to age as before.
+ */
+export function keepingUpgradeStamp(step: Step, names: readonly string[]): Step {
+  if (names.some((n) => n.includes('='))) return step;
+  return {
+    ...step,
+    async apply(h, check) {
+      const wasFresh = (await h.run(UPGRADE_FRESH)).code === 0;
+      const out = await step.apply(h, check);
+      if (wasFresh) await h.sh(`touch ${UPGRADE_STAMP}`);
+      return out;
+    },
+  };
+}
+
 export const systemUpdate: Recipe = {
   name: 'system-update',
   summary: 'apt-get update (skipped while lists are fresh) and dist-upgrade, noninteractive, keeping config files',
