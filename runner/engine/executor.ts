@@ -176,8 +176,15 @@ async function runRecipe(
   push: (r: StepResult) => void,
   notified: Map<string, Set<string>>,
 ): Promise<string | undefined> {
-  if (o.checkRequires) {
-    for (const req of recipe.requires ?? []) {
+  // Planning only reads facts: it starts while the prerequisites are probed (one round trip instead of two),
+  // and its outcome counts only once they all passed.
+  let planned: Promise<Step[]> | undefined;
+  const t0 = Date.now();
+  if (o.checkRequires && recipe.requires?.length) {
+    for (const req of recipe.requires) void h.fact(req.fact).catch(() => undefined);
+    planned = Promise.resolve().then(() => recipe.steps(h));
+    planned.catch(() => undefined);
+    for (const req of recipe.requires) {
       const r = await timed(h.name, recipe.name, `requires ${req.what}`, async () => {
         if (await h.fact(req.fact)) return { status: 'ok' as const };
         throw new StepError(`${req.what} is missing: run recipe "${req.recipe}" first, or add --with-deps`);
@@ -187,9 +194,8 @@ async function runRecipe(
     }
   }
   let steps: Step[];
-  const t0 = Date.now();
   try {
-    steps = await recipe.steps(h);
+    steps = await (planned ?? recipe.steps(h));
   } catch (err) {
     const message = errorLine(err);
     push({ host: h.name, recipe: recipe.name, step: 'plan', status: 'failed', durationMs: Date.now() - t0, message });
