@@ -3,6 +3,7 @@
 // paste buffer loaded from stdin, so they never appear on a command line (tmux's own argv included).
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { promisify } from 'node:util';
 
 const execFileP = promisify(execFile);
@@ -88,7 +89,10 @@ export async function openTerminal(o: TerminalOptions): Promise<Terminal> {
       throw new Error(`terminal: no ${String(pattern)} after ${timeoutMs} ms; screen:\n${s.split('\n').slice(-40).join('\n')}`);
     },
     async kill() {
+      // tmux leaves its socket file behind when the server is killed: remove ours too.
+      const path = (await tmux(['display-message', '-p', '#{socket_path}']).catch(() => '')).trim();
       await execFileP('tmux', ['-L', socket, 'kill-server']).catch(() => undefined);
+      if (path.endsWith(`/${socket}`)) await rm(path, { force: true });
     },
   };
   return term;
