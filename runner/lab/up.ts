@@ -211,7 +211,10 @@ async function make(info: LabInfo, log: (l: string) => void): Promise<LabInfo> {
     hosts: `127.0.0.1\tlocalhost\n${info.hosts.map((h) => `${h.address}\t${h.name}`).join('\n')}\n`,
     authorizedKeys: readFileSync(`${info.files.key}.pub`, 'utf8'),
     shadowLine: await shadowLine(info.hosts[0].root, password),
-    aptProxy: `// haforge lab: hosts have no route out; packages come through the lab's proxy.\nAcquire::http::Proxy "${info.proxy.url}/";\n`,
+    aptProxy: `// haforge lab: hosts have no route out; packages come through the lab's proxy.\nAcquire::http::Proxy "${info.proxy.url}/";\n` +
+      // Seen here: a first update through apt-cacher-ng hung forever on a pipelined request (socket in CLOSE-WAIT).
+      // No pipelining, and a bounded wait with retries, so a stuck fetch fails or recovers instead of holding the lock.
+      `Acquire::http::Pipeline-Depth "0";\nAcquire::http::Timeout "30";\nAcquire::Retries "3";\n`,
     blockServices: info.blockServices,
   };
   await Promise.all(info.hosts.map((h) => writeHostFiles(h.root, h.name, files)));
