@@ -46,8 +46,15 @@ for (const lab of labs) {
     const remotes = new Map<string, Remote>();
     const web = lab.hosts.filter((h) => h.group === 'web');
 
+    // Files that ran before may have left apache2 on :80 (the order of files is vitest's): pause it for
+    // lighttpd, and start it again at the end.
+    const apacheWasRunning: string[] = [];
     beforeAll(async () => {
       for (const h of lab.hosts) remotes.set(h.name, await connect(connectOpts(lab, h)));
+      for (const h of lab.hosts) {
+        const r = await remotes.get(h.name)!.run('if service apache2 status >/dev/null 2>&1; then service apache2 stop >/dev/null && echo stopped; fi');
+        if (r.stdout.includes('stopped')) apacheWasRunning.push(h.name);
+      }
     });
     afterAll(async () => {
       // Other e2e files share these labs: leave no lighttpd holding port 80 where apache2 will go.
@@ -61,6 +68,7 @@ for (const lab of labs) {
           expect(purge.code, purge.stderr).toBe(0);
         }),
       );
+      for (const name of apacheWasRunning) await remotes.get(name)!.run('service apache2 start');
       await Promise.all([...remotes.values()].map((r) => r.close()));
     });
     const on = (host: string) => remotes.get(host)!;
