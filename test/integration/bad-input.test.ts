@@ -5,35 +5,17 @@
 // each kind is shown once end to end, with the exit code and the silence on the wire.)
 import { execFile, spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { countingListener } from '../support/counting-listener.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const BIN = join(ROOT, 'bin', 'haforge.mjs');
 const execFileP = promisify(execFile);
 
 let dir: string;
-
-interface Listener {
-  port: number;
-  accepted(): number;
-  close(): Promise<void>;
-}
-
-/** A TCP listener that counts accepted connections and closes each at once. */
-async function listener(): Promise<Listener> {
-  let n = 0;
-  const srv: Server = createServer((s) => {
-    n++;
-    s.destroy();
-  });
-  await new Promise<void>((ok) => srv.listen(0, '127.0.0.1', ok));
-  const port = (srv.address() as { port: number }).port;
-  return { port, accepted: () => n, close: () => new Promise((ok) => srv.close(() => ok())) };
-}
 
 interface CliResult {
   code: number | null;
@@ -383,7 +365,7 @@ describe('bad input: exit 2, one message naming the place and the fix, no connec
   test('the table has at least 25 cases', () => expect(cases.length).toBeGreaterThanOrEqual(25));
 
   test.concurrent.each(cases)('$name', async (c) => {
-    const l = await listener();
+    const l = await countingListener();
     try {
       const inv = join(dir, `${c.name.replace(/[^a-z0-9]+/gi, '-')}`, 'inv.yaml');
       await execFileP('mkdir', ['-p', join(inv, '..')]);
@@ -414,7 +396,7 @@ describe('bad input: exit 2, one message naming the place and the fix, no connec
   });
 
   test('--json: the error is the one JSON document on stdout, exit 2, nothing on stderr, no connection', async () => {
-    const l = await listener();
+    const l = await countingListener();
     try {
       const inv = join(dir, 'json-inv.yaml');
       writeFileSync(inv, inventory({ lb: 'lb1: { address: 127.0.0.1, port: 0 }' }).replaceAll('{P}', String(l.port)).replace('./key', join(dir, 'key')).replace('./known_hosts', join(dir, 'known_hosts')));
@@ -434,7 +416,7 @@ describe('bad input: exit 2, one message naming the place and the fix, no connec
 
 describe('a clear-text password in the inventory', () => {
   test('is accepted, with a warning that names a safer way, and never printed', async () => {
-    const l = await listener();
+    const l = await countingListener();
     try {
       const inv = join(dir, 'password-inv.yaml');
       const password = 'Clear-Text-Pw-8842';

@@ -8,13 +8,13 @@
 //    run with nothing recorded, "y" records it and the run goes on (`run facts`: read-only).
 import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startSshd, type SshdFixture } from '../support/sshd.js';
 import { openTerminal, terminalEnv, type Terminal } from '../support/tmux.js';
+import { countingListener } from '../support/counting-listener.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const BIN = join(ROOT, 'bin', 'haforge.mjs');
@@ -23,23 +23,6 @@ const log = (line: string) => process.stderr.write(`[cli-prompts] ${line}\n`);
 
 let dir: string;
 const terminals: Terminal[] = [];
-
-interface Listener {
-  port: number;
-  accepted(): number;
-  close(): Promise<void>;
-}
-
-async function listener(): Promise<Listener> {
-  let n = 0;
-  const srv: Server = createServer((s) => {
-    n++;
-    s.destroy();
-  });
-  await new Promise<void>((ok) => srv.listen(0, '127.0.0.1', ok));
-  const port = (srv.address() as { port: number }).port;
-  return { port, accepted: () => n, close: () => new Promise((ok) => srv.close(() => ok())) };
-}
 
 interface CliResult {
   code: number | null;
@@ -107,7 +90,7 @@ afterAll(async () => {
 
 describe('unattended: a missing secret', () => {
   test('no TTY (stdin an open pipe), no CI, no --yes: exit 2 at once naming HAFORGE_STATS_PASSWORD, no connection', async () => {
-    const l = await listener();
+    const l = await countingListener();
     try {
       const inv = inventory(join(dir, 'missing-secret.yaml'), l.port, join(dir, 'kh-none'));
       // What starting haforge costs on this machine (node, TypeScript, modules): a run that stops on a missing
@@ -130,7 +113,7 @@ describe('unattended: a missing secret', () => {
   });
 
   test('a real terminal with CI=true, or with --yes: no prompt either; exit 2 naming the variable, no connection', async () => {
-    const l = await listener();
+    const l = await countingListener();
     try {
       const inv = inventory(join(dir, 'tty-unattended.yaml'), l.port, join(dir, 'kh-none'));
       const ci = await terminal(`node ${BIN} up -i ${inv}`, { CI: 'true' });
@@ -149,7 +132,7 @@ describe('unattended: a missing secret', () => {
   });
 
   test('a real terminal without CI or --yes: the password is asked, masked, and the run goes on', async () => {
-    const l = await listener();
+    const l = await countingListener();
     try {
       const inv = inventory(join(dir, 'tty-asked.yaml'), l.port, join(dir, 'kh-none'));
       const t = await terminal(`node ${BIN} up -i ${inv}`);
