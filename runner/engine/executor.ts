@@ -4,7 +4,7 @@ import type { Remote } from '../transport/types.js';
 import type { HostSpec, Inventory, Vars } from '../inventory/types.js';
 import { createHostContext, type EngineHostContext } from './host-context.js';
 import { appliesTo } from './planner.js';
-import { StepError, type HostContext, type Recipe, type Status, type Step, type StepResult } from './types.js';
+import { StepError, type Recipe, type Status, type Step, type StepResult } from './types.js';
 
 export interface ExecutorEvents {
   hostStart?(host: string): void;

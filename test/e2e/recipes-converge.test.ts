@@ -32,7 +32,7 @@ import {
   websOf,
 } from '../support/e2e-lab.js';
 import { haforge, summary, withStatus } from '../support/haforge-cli.js';
-import { nodesOf, request, statsDiagnostics, statsStates, waitForStates } from '../support/lb-http.js';
+import { nodesOf, request, statsDiagnostics, waitForStates } from '../support/lb-http.js';
 
 const { labs, skip } = e2eLabs();
 const AUTH = { user: STATS_USER, password: STATS_PASSWORD };

@@ -29,7 +29,7 @@ import {
   up,
 } from '../support/e2e-lab.js';
 import { summary, withStatus, type CliRun } from '../support/haforge-cli.js';
-import { keepRequesting, servedBy, request } from '../support/lb-http.js';
+import { keepRequesting } from '../support/lb-http.js';
 
 const { labs, skip } = e2eLabs();
 let dir: Awaited<ReturnType<typeof scratch>> | undefined;
