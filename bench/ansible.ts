@@ -91,12 +91,13 @@ export async function ansible(
   a: AnsibleLab,
   config: AnsibleConfig,
   extra: string[],
-  o: { log: string; label: string; timeoutS: number },
+  o: { log: string; label: string; timeoutS: number; stallS?: number },
 ): Promise<AnsibleRun> {
   const r = await timed('ansible-playbook', ['-i', a.inventory, PLAYBOOK, '-e', `haproxy_cfg_src=${a.template}`, ...extra], {
     log: o.log,
     label: o.label,
     timeoutS: o.timeoutS,
+    stallS: o.stallS,
     cwd: a.dir,
     env: {
       ANSIBLE_CONFIG: join(DIR, `${config}.cfg`),

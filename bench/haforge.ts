@@ -37,6 +37,7 @@ export interface HaforgeOptions {
   log: string;
   label: string;
   timeoutS: number;
+  stallS?: number;
   password: string;
   /** bin/haforge.mjs on the TypeScript sources through tsx instead of the bundle (to measure what the build buys). */
   fromSource?: boolean;
@@ -51,6 +52,7 @@ export async function haforge(args: string[], o: HaforgeOptions): Promise<Haforg
     log: o.log,
     label: o.label,
     timeoutS: o.timeoutS,
+    stallS: o.stallS,
     cwd: ROOT,
     env: {
       CI: 'true',

@@ -200,8 +200,10 @@ async function main(): Promise<number> {
   const limit = (kind: Kind, hosts: number) => (kind !== 'first' ? 300 : hosts > 3 ? 1500 : 400);
   const run = async (tool: Tool, kind: Kind, label: string): Promise<{ seconds: number; rssKb?: number }> => {
     const x = up.get(tool)!;
-    const common = { log, label, timeoutS: limit(kind, x.lab.hosts.length) };
-    let r: { seconds: number; code: number | null; changed?: number; failed?: boolean | number };
+    // Both tools print as they go (haforge's apt progress every few seconds, Ansible a line per host and task):
+    // a first run silent for 5 minutes is stuck, typically on an apt download behind the lab's proxy.
+    const common = { log, label, timeoutS: limit(kind, x.lab.hosts.length), stallS: kind === 'first' ? 300 : undefined };
+    let r: { seconds: number; code: number | null; changed?: number; failed?: boolean | number; stopped?: string };
     let rssKb: number | undefined;
     if (tool === 'haforge') {
       const args = kind === 'one' ? ['run', 'haproxy-config', '--limit', 'lb'] : ['up'];
@@ -211,7 +213,7 @@ async function main(): Promise<number> {
     } else {
       r = await ansible(x.ans!, tool, kind === 'one' ? ['--tags', 'config', '--limit', 'lb'] : [], common);
     }
-    if (r.code !== 0 || r.failed) throw new Error(`${label}: failed (exit ${r.code}); see ${log}`);
+    if (r.code !== 0 || r.failed) throw new Error(`${label}: ${r.stopped ? `stopped (${r.stopped})` : `failed (exit ${r.code})`}; see ${log}`);
     if (kind !== 'first' && r.changed !== 0) {
       throw new Error(`${label}: expected a no-op run, found changed=${r.changed ?? '(no recap)'}; see ${log}`);
     }
@@ -225,14 +227,15 @@ async function main(): Promise<number> {
     try {
       return await run(tool, 'first', label);
     } catch (e) {
-      const why = (e as Error).message;
-      say(`  ${label}: failed (${why.split(';')[0]}); retrying once on a fresh lab`);
-      notes.push(`retried once on a fresh lab: ${label} (${why.split(';')[0]})`);
+      const why = (e as Error).message.replace(`${label}: `, '').split(';')[0];
+      say(`  ${label}: ${why}; retrying once on a fresh lab`);
+      notes.push(`retried once on a fresh lab: ${label} (${why})`);
       await fresh(tool, web);
       return await run(tool, 'first', label);
     }
   };
 
+  let failure: string | undefined;
   try {
     // Start-up alone: `haforge list` loads the CLI and every recipe and touches no host. The tsx figure is
     // bin/haforge.mjs with HAFORGE_FROM_SOURCE=1: what a clone runs before `npm run build`.
@@ -300,9 +303,9 @@ async function main(): Promise<number> {
       await downAll();
     }
   } catch (e) {
-    say(`bench: ${(e as Error).message}`);
+    failure = (e as Error).message;
+    say(`bench: ${failure}`);
     await downAll();
-    return 1;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -341,8 +344,11 @@ async function main(): Promise<number> {
     'Times are wall clock from process start to exit; median (min–max, n).',
   ].join('\n');
   const targets: string[] = [];
+  if (failure) notes.push(`the bench stopped early (${failure}): the table shows what was measured before that`);
   if (o.ansible) {
-    const t = (ok: boolean, text: string) => targets.push(`- ${ok ? 'met' : 'MISSED'}: ${text}`);
+    const t = (ok: boolean, text: string) => {
+      if (!text.includes('NaN')) targets.push(`- ${ok ? 'met' : 'MISSED'}: ${text}`);
+    };
     const s = (f: Figure, a: Tool) => speedup(get(f, 'haforge'), get(f, a));
     t(s('noop', 'defaults') >= 8, `no-op everything ≥ 8× Ansible defaults (${s('noop', 'defaults').toFixed(1)}×)`);
     t(s('noop', 'tuned') >= 5, `no-op everything ≥ 5× Ansible tuned (${s('noop', 'tuned').toFixed(1)}×)`);
@@ -354,7 +360,7 @@ async function main(): Promise<number> {
       t(x <= 2, `${fanHosts}-host no-op ≤ 2× the 3-host no-op (${x.toFixed(2)}×)`);
     }
     const peak = Math.max(...rss.small, ...rss.fan);
-    t(peak < 200 * 1024, `peak memory under 200 MB (${mb(peak)})`);
+    if (Number.isFinite(peak)) t(peak < 200 * 1024, `peak memory under 200 MB (${mb(peak)})`);
   }
   const md = [env, '', markdownTable(head, rows), '', ...targets, ...notes.map((n) => `- ${n}`)].join('\n');
   say(`\n${md}\n`);
@@ -362,7 +368,7 @@ async function main(): Promise<number> {
   writeFileSync(join(work, 'results.json'), JSON.stringify({ options: o, samples: Object.fromEntries([...samples].map(([f, m]) => [f, Object.fromEntries(m)])), rss, startup }, null, 2));
   if (o.out) writeFileSync(o.out, `${md}\n`);
   say(`results: ${join(work, 'results.md')} (and results.json, bench.log)`);
-  return 0;
+  return failure ? 1 : 0;
 
   /** Is the template Ansible installs the very file haforge wrote (its stats hash put in)? */
   function sameConfig(lab: LabInfo): string {

@@ -7,6 +7,8 @@ export interface Timed {
   code: number | null;
   stdout: string;
   stderr: string;
+  /** Stopped: printed nothing for TimedOptions.stallS seconds, or ran past timeoutS. */
+  stopped?: 'stalled' | 'timeout';
 }
 
 export interface TimedOptions {
@@ -16,6 +18,8 @@ export interface TimedOptions {
   log: string;
   label: string;
   timeoutS: number;
+  /** Stop the command when it has printed nothing for this long (a hung apt download): `stalled` in the result. */
+  stallS?: number;
 }
 
 /** The children in flight, so an interrupted bench can stop them (by PID, nothing else). */
@@ -45,17 +49,34 @@ export function timed(program: string, args: string[], o: TimedOptions): Promise
     if (pid) running.add(pid);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    const timer = setTimeout(() => {
+    let stopped: Timed['stopped'];
+    const stop = (why: NonNullable<Timed['stopped']>) => {
+      stopped ??= why;
       try {
         if (pid) process.kill(-pid, 'SIGKILL');
       } catch {
         /* gone */
       }
-    }, o.timeoutS * 1000);
+    };
+    let stall: NodeJS.Timeout | undefined;
+    const alive = () => {
+      if (!o.stallS) return;
+      clearTimeout(stall);
+      stall = setTimeout(() => stop('stalled'), o.stallS * 1000);
+    };
+    alive();
+    child.stdout.on('data', (b: Buffer) => {
+      out.push(b);
+      alive();
+    });
+    child.stderr.on('data', (b: Buffer) => {
+      err.push(b);
+      alive();
+    });
+    const timer = setTimeout(() => stop('timeout'), o.timeoutS * 1000);
     child.on('error', (e) => {
       clearTimeout(timer);
+      clearTimeout(stall);
       if (pid) running.delete(pid);
       reject(e);
     });
@@ -67,13 +88,14 @@ export function timed(program: string, args: string[], o: TimedOptions): Promise
       if (done) return;
       done = true;
       clearTimeout(timer);
+      clearTimeout(stall);
       if (pid) running.delete(pid);
       child.stdout.destroy();
       child.stderr.destroy();
       const stdout = Buffer.concat(out).toString('utf8');
       const stderr = Buffer.concat(err).toString('utf8');
-      appendFileSync(o.log, `${stdout}${stderr ? `\n--- stderr\n${stderr}` : ''}\n----- exit ${exitCode} in ${seconds.toFixed(3)} s\n`);
-      resolve({ seconds, code: exitCode, stdout, stderr });
+      appendFileSync(o.log, `${stdout}${stderr ? `\n--- stderr\n${stderr}` : ''}\n----- exit ${exitCode} in ${seconds.toFixed(3)} s${stopped ? ` (stopped: ${stopped})` : ''}\n`);
+      resolve({ seconds, code: exitCode, stdout, stderr, ...(stopped ? { stopped } : {}) });
     };
     child.on('exit', (code) => {
       seconds = (performance.now() - t0) / 1000;
