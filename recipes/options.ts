@@ -22,6 +22,7 @@ export const options: RunOption[] = [
   { name: 'haproxy_repo_key', type: 'string', file: true, description: 'repository signing key: a local .asc/.gpg file or an http(s) URL' },
   { name: 'apt_cache_valid_time', type: 'number', default: 3600, description: 'skip apt-get update when the lists are younger than this (seconds)' },
   { name: 'apt_upgrade', type: 'boolean', default: true, description: 'upgrade installed packages in system-update' },
+  { name: 'apt_update_timeout', type: 'number', default: 180, description: 'seconds one apt-get update may take before it is stopped and tried again (twice)' },
   { name: 'apt_lock_timeout', type: 'number', default: 120, description: 'seconds to wait for a dpkg lock held by another process' },
   { name: 'index_page', type: 'boolean', default: false, description: 'write the node-naming index page even over a page that is not Debian\'s default' },
 ];

@@ -35,6 +35,11 @@ export async function aptGet(h: HostContext, args: string, o: AptOptions = {}): 
   const wait = lockTimeout(h, o);
   const deadline = Date.now() + wait * 1000;
   let repaired = false;
+  // `apt-get update` can hang for good when a proxy drops a connection mid-answer (seen with apt-cacher-ng:
+  // the http method sits on a half-closed socket). Bound it, and try again: a second fetch goes through.
+  const isUpdate = args.trim() === 'update';
+  const updateTimeoutS = typeof h.vars['apt_update_timeout'] === 'number' ? h.vars['apt_update_timeout'] : 180;
+  let hungUpdates = 0;
   for (;;) {
     const left = Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
     const cmd =
@@ -51,8 +56,16 @@ export async function aptGet(h: HostContext, args: string, o: AptOptions = {}): 
           if (p) h.progress(p);
         }
       },
+      ...(isUpdate ? { timeoutMs: updateTimeoutS * 1000 } : {}),
     });
     if (r.code === 0) return r.stdout;
+    if (isUpdate && (r.interrupted === 'timeout' || r.code === 124)) {
+      if (++hungUpdates <= 2) {
+        h.progress(`apt-get update gave no result in ${updateTimeoutS}s; trying again`);
+        continue;
+      }
+      throw new StepError(`apt-get update hung ${hungUpdates} times (${updateTimeoutS}s each); check the host's mirror or proxy, or raise apt_update_timeout`);
+    }
     const lock = lockHolder(`${r.stderr}\n${r.stdout}`);
     if (lock && Date.now() < deadline) {
       h.progress(`waiting for apt lock ${lock.lock}${lock.holder ? ` (held by ${lock.holder})` : ''}`);
