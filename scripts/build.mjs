@@ -4,9 +4,9 @@
 // to find, read and link: `haforge list` starts in about 130 ms of CPU instead of 210 (2 CPUs, node 20).
 // Not a type check: `npm run typecheck` (and `npm test`) does that.
 //
-// Kept external (loaded from node_modules as they are): ssh2 and ssh2-promise (CommonJS with optional native
-// parts and requires esbuild cannot follow), and what is only loaded on demand (zx for the lab and local
-// commands, listr2 for the terminal view, enquirer for prompts).
+// Kept external (loaded from node_modules as they are): ssh2 (CommonJS with optional native parts), and what is
+// only loaded on demand (zx for the lab and local commands, listr2 for the terminal view, enquirer for prompts).
+// ssh2-promise is bundled with its SOCKS dependency stubbed out (scripts/socks-unused.cjs).
 import { build } from 'esbuild';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -30,7 +30,9 @@ try {
     format: 'esm',
     platform: 'node',
     target: 'node20',
-    external: ['ssh2', 'ssh2-promise', 'zx', 'listr2', '@listr2/*', 'enquirer'],
+    external: ['ssh2', 'zx', 'listr2', '@listr2/*', 'enquirer'],
+    // ssh2-promise is bundled for this: its SOCKS tunnel support (never used here) is replaced by a stub.
+    alias: { '@heroku/socksv5': join(root, 'scripts', 'socks-unused.cjs') },
     // CommonJS packages inside an ESM bundle call require() for node's own modules.
     banner: { js: "import { createRequire as __haforgeRequire } from 'node:module'; const require = __haforgeRequire(import.meta.url);" },
     logLevel: 'warning',
