@@ -15,7 +15,6 @@ import { sha512Crypt } from '../recipes/lib/crypt.js';
 import { ansible, ensureAnsible, haproxyCfgFor, prepareAnsibleLab, stopControlMasters, type AnsibleConfig, type AnsibleLab } from './ansible.js';
 import { buildSnapshot, haforge, removeSnapshot, type HaforgeRun } from './haforge.js';
 import { stopRunning } from './proc.js';
-import { warmIndexes } from './warm.js';
 import { cell, markdownTable, mb, median, ratio, secs, speedup } from './stats.js';
 
 const HELP = `npm run bench [-- OPTIONS]
@@ -205,7 +204,6 @@ async function main(): Promise<number> {
     // a first run silent for 5 minutes is stuck, typically on an apt download behind the lab's proxy.
     const common = { log, label, timeoutS: limit(kind, x.lab.hosts.length), stallS: kind === 'first' ? 300 : undefined };
     let r: { seconds: number; code: number | null; changed?: number; failed?: boolean | number; stopped?: string };
-    if (kind === 'first') await warmIndexes(x.lab);
     let rssKb: number | undefined;
     if (tool === 'haforge') {
       const args = kind === 'one' ? ['run', 'haproxy-config', '--limit', 'lb'] : ['up'];
