@@ -246,19 +246,18 @@ async function runSteps(
   return undefined;
 }
 
-/** Runs every step's Step.reads at once (each step's as soon as it knows them: some need a fact first). A step
- * whose reads() fails just reads live when checked, and reports the failure there. */
+/** Runs every step's Step.reads together, in one exec (some steps need a fact first: all are asked at once). A
+ * step whose reads() fails just reads live when checked, and reports the failure there. */
 async function prefetchReads(h: EngineHostContext, steps: readonly Step[]): Promise<void> {
   if (!steps.some((s) => s.reads)) return;
-  await Promise.all(
-    steps.map(async (s) => {
-      if (!s.reads) return;
-      const cmds = await Promise.resolve()
-        .then(() => s.reads!(h))
-        .catch(() => [] as string[]);
-      await h.prefetch(cmds);
-    }),
+  const lists = await Promise.all(
+    steps.map((s) =>
+      Promise.resolve()
+        .then(() => s.reads?.(h) ?? [])
+        .catch(() => [] as string[]),
+    ),
   );
+  await h.prefetch(lists.flat());
 }
 
 type Outcome = Pick<StepResult, 'status' | 'message' | 'diff' | 'commands'>;

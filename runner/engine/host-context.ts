@@ -2,6 +2,7 @@
 import type { Remote, RunOptions, RunResult } from '../transport/types.js';
 import type { HostSpec, Inventory, Vars } from '../inventory/types.js';
 import { StepError, type Fact, type HostContext } from './types.js';
+import { batchScript } from './batch.js';
 
 export interface HostContextOptions {
   remote: Remote;
@@ -80,13 +81,21 @@ export function createHostContext(o: HostContextOptions): EngineHostContext {
       o.onProgress?.(o.spec.name, text);
     },
     async prefetch(cmds) {
-      await Promise.all(
-        [...new Set(cmds)].map(async (cmd) => {
-          // A read that fails here (connection trouble) is simply not kept: check runs it and reports why.
-          const r = await run(cmd).catch(() => undefined);
-          if (r) prefetched.set(cmd, r);
-        }),
-      );
+      const todo = [...new Set(cmds)].filter((c) => !prefetched.has(c));
+      if (todo.length === 0) return;
+      // A read that fails here (connection trouble) is simply not kept: check runs it and reports why.
+      if (todo.length === 1) {
+        const r = await run(todo[0]!).catch(() => undefined);
+        if (r) prefetched.set(todo[0]!, r);
+        return;
+      }
+      // Several: one exec for all of them (see batch.ts).
+      for (const cmd of todo) o.onCommand?.(o.spec.name, cmd);
+      const batch = batchScript(todo);
+      const r = await o.remote.run(batch.script).catch(() => undefined);
+      if (!r || r.interrupted) return;
+      const answers = batch.parse(r);
+      answers?.forEach((a, i) => prefetched.set(todo[i]!, a));
     },
     dropPrefetched() {
       prefetched.clear();

@@ -1,6 +1,10 @@
-// Step.reads: a recipe's checks are read ahead together, each answer used once, and never after a step changed
-// the host. Against a fake host whose state is a map of files, so every command it answers is counted.
+// Step.reads: a recipe's checks are read ahead together (one exec), each answer used once, and never after a step
+// changed the host. Against a "host" that is a local shell in a temp folder, so every command it runs is counted.
 import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { execute } from '../../runner/engine/executor.js';
 import type { HostSpec, Inventory } from '../../runner/inventory/types.js';
 import type { Remote, RunOptions, RunResult } from '../../runner/transport/types.js';
@@ -11,30 +15,27 @@ const host: HostSpec = {
 } as HostSpec;
 const inventory: Inventory = { file: '<test>', hosts: [host], groups: { web: ['h1'] }, vars: {}, warnings: [] };
 
-/** A host that knows `cat NAME` and `echo X > NAME`, logs every command, and answers after a delay. */
+/** A "host" that is a real shell in a temp folder: commands (and batches of them) really run; every call is logged,
+ * a batch as `batch: cmd1 | cmd2 ...`. */
 function fakeHost(files: Record<string, string>) {
-  const log: { cmd: string; opts?: RunOptions; at: number }[] = [];
-  let inFlight = 0;
-  let maxInFlight = 0;
+  const dir = mkdtempSync(join(tmpdir(), 'haforge-reads-'));
+  for (const [f, v] of Object.entries(files)) writeFileSync(join(dir, f), v);
+  const log: { cmd: string; opts?: RunOptions }[] = [];
   const remote: Remote = {
     name: 'h1',
     isRoot: true,
     async run(cmd, opts) {
-      log.push({ cmd, opts, at: log.length });
-      inFlight++;
-      maxInFlight = Math.max(maxInFlight, inFlight);
-      await new Promise((r) => setTimeout(r, 5));
-      inFlight--;
-      const w = /^echo (\S+) > (\S+)$/.exec(cmd);
-      if (w) files[w[2]!] = w[1]!;
-      const c = /^cat (\S+)$/.exec(cmd);
-      const out: RunResult = { stdout: c ? (files[c[1]!] ?? '') : '', stderr: '', code: 0, signal: null };
+      const batched = [...cmd.matchAll(/\( eval (.+?) \) <\/dev\/null/g)].map((m) => m[1]!.replace(/^'|'$/g, ''));
+      log.push({ cmd: batched.length ? `batch: ${batched.join(' | ')}` : cmd, opts });
+      const r = spawnSync('bash', ['-c', cmd], { cwd: dir, encoding: 'utf8' });
+      const out: RunResult = { stdout: r.stdout, stderr: r.stderr, code: r.status, signal: null };
       return out;
     },
     upload: async () => undefined,
     close: async () => undefined,
   };
-  return { remote, log, files, maxInFlight: () => maxInFlight };
+  const read = () => Object.fromEntries(Object.keys(files).map((f) => [f, readFileSync(join(dir, f), 'utf8').trim()]));
+  return { remote, log, files: read, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 /** A step: file NAME holds VALUE (reads it with `cat NAME`, writes it with `echo`). */
@@ -44,7 +45,7 @@ function holds(name: string, value: string, readAhead = true): Step {
     ...(readAhead ? { reads: () => [`cat ${name}`] } : {}),
     async check(h) {
       const r = await h.run(`cat ${name}`);
-      return r.stdout === value ? { state: 'ok' } : { state: 'change', note: `${r.stdout || 'empty'} -> ${value}` };
+      return r.stdout.trim() === value ? { state: 'ok' } : { state: 'change', note: `${r.stdout.trim() || 'empty'} -> ${value}` };
     },
     async apply(h) {
       await h.sh(`echo ${value} > ${name}`);
@@ -59,15 +60,16 @@ async function run(steps: Step[], files: Record<string, string>, dryRun = false)
   const result = await execute({
     recipes: [recipe(steps)], hosts: [host], inventory, concurrency: 1, dryRun, connect: async () => fake.remote,
   });
-  return { ...fake, result };
+  const after = fake.files();
+  fake.cleanup();
+  return { log: fake.log, files: after, result };
 }
 
 describe('Step.reads', () => {
-  it('reads every check ahead, together, and each check uses its answer instead of running the command again', async () => {
-    const { log, result, maxInFlight } = await run([holds('a', '1'), holds('b', '2'), holds('c', '3')], { a: '1', b: '2', c: '3' });
+  it('reads every check ahead in one exec, and each check uses its answer instead of running the command again', async () => {
+    const { log, result } = await run([holds('a', '1'), holds('b', '2'), holds('c', '3')], { a: '1', b: '2', c: '3' });
     expect(result.results.map((r) => r.status)).toEqual(['ok', 'ok', 'ok']);
-    expect(log.map((l) => l.cmd)).toEqual(['cat a', 'cat b', 'cat c']);
-    expect(maxInFlight()).toBe(3);
+    expect(log.map((l) => l.cmd)).toEqual(['batch: cat a | cat b | cat c']);
   });
 
   it('drops what was read ahead once a step changed the host: the checks after it read live', async () => {
@@ -77,13 +79,13 @@ describe('Step.reads', () => {
     expect(result.results.map((r) => r.status)).toEqual(['changed', 'ok']);
     expect(files).toEqual({ a: '1', b: '2' });
     // b was read ahead (stale: 0), then read again after the change, and found right.
-    expect(log.map((l) => l.cmd)).toEqual(['cat a', 'cat b', 'echo 1 > a', 'echo 2 > b', 'cat b']);
+    expect(log.map((l) => l.cmd)).toEqual(['batch: cat a | cat b', 'echo 1 > a', 'echo 2 > b', 'cat b']);
   });
 
   it('drops them even when apply reports no change (apt-get update: "changed" false, but lists did change)', async () => {
     const quiet: Step = { ...holds('a', '1'), async apply(h) { await h.sh('echo 1 > a'); return { changed: false }; } };
     const { log } = await run([quiet, holds('b', '2')], { a: '0', b: '2' });
-    expect(log.filter((l) => l.cmd === 'cat b')).toHaveLength(2);
+    expect(log.map((l) => l.cmd)).toEqual(['batch: cat a | cat b', 'echo 1 > a', 'cat b']);
   });
 
   it('keeps them in a dry run (nothing is applied) and only serves commands run without options', async () => {
@@ -99,14 +101,15 @@ describe('Step.reads', () => {
     const { log, result } = await run([holds('a', '1'), holds('b', '2', false), withOpts], { a: '0', b: '0', c: '' }, true);
     expect(result.results.map((r) => r.status)).toEqual(['changed', 'changed', 'ok']);
     // a: once (ahead); b: not declared, read when checked; c: read ahead, but asked with options, so read again.
-    expect(log.map((l) => l.cmd)).toEqual(['cat a', 'cat c', 'cat b', 'cat c']);
-    expect(log[3]!.opts).toEqual({ timeoutMs: 1000 });
+    expect(log.map((l) => l.cmd)).toEqual(['batch: cat a | cat c', 'cat b', 'cat c']);
+    expect(log[2]!.opts).toEqual({ timeoutMs: 1000 });
   });
 
   it('a step whose reads() fails is checked live and reports its own failure', async () => {
     const broken: Step = { ...holds('a', '1'), reads: () => { throw new Error('no fact'); } };
     const { log, result } = await run([broken, holds('b', '2')], { a: '1', b: '2' });
     expect(result.results.map((r) => r.status)).toEqual(['ok', 'ok']);
+    // One read left: it runs alone, no batch.
     expect(log.map((l) => l.cmd)).toEqual(['cat b', 'cat a']);
   });
 });
