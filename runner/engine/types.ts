@@ -56,9 +56,9 @@ export interface Step {
   notify?: string[];
   /**
    * Optional: the commands check() will run with h.run() / h.sh() (exactly as it runs them, with no options),
-   * when they are known before check runs. The executor runs the reads of all of a recipe's steps together,
-   * over parallel channels of the host's one connection, before the first check: check then finds its answers
-   * there instead of paying one round trip each. As soon as a step changes something, the answers not yet used
+   * when they are known before check runs. The executor runs the reads of all of a recipe's steps together, in
+   * one exec on the host (runner/engine/batch.ts), before the first check: check then finds its answers there
+   * instead of paying a round trip and an sshd session each. As soon as a step changes something, the answers not yet used
    * are dropped and later checks read live, so a check never sees the host as it was before an earlier step.
    * A read must be safe to run early: read-only, like check itself.
    */
