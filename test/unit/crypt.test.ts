@@ -1,5 +1,8 @@
-// crypt.ts with the real local openssl: $6$ hashes for HAProxy's userlist, and recomputing one to keep the hash
-// already on the LB (idempotence). That HAProxy accepts the hash at login is proven live in e2e.
+// crypt.ts: $6$ hashes for HAProxy's userlist, and recomputing one to keep the hash already on the LB
+// (idempotence), checked against the specification's vectors, libxcrypt's hashes and the real local openssl.
+// That HAProxy accepts the hash at login is proven live in e2e.
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { isCryptHash, sha512Crypt, verifyCrypt } from '../../recipes/lib/crypt.js';
 
@@ -38,7 +41,7 @@ describe('sha512Crypt', () => {
     expect(await verifyCrypt(pw.slice(0, -1), h)).toBe(false);
   });
 
-  it('refuses an empty password and one with a newline (openssl reads one password per line)', async () => {
+  it('refuses an empty password and one with a newline (a userlist line cannot hold one)', async () => {
     await expect(sha512Crypt('')).rejects.toThrow(/empty/);
     await expect(sha512Crypt('a\nb')).rejects.toThrow(/newline/);
     await expect(sha512Crypt('a\rb')).rejects.toThrow(/newline/);
@@ -62,11 +65,43 @@ describe('verifyCrypt', () => {
     expect(await verifyCrypt('px', SHA256_PW_HASH)).toBe(false);
   });
 
-  it('answers false (not proven equal) where openssl cannot recompute: $y$, rounds=N, garbage, empty', async () => {
+  it('verifies rounds=N, and refuses rounds crypt would not make or that would take seconds each run', async () => {
+    expect(await verifyCrypt(SPEC_PW, ROUNDS_HASH)).toBe(true);
+    expect(await verifyCrypt('Hello world', ROUNDS_HASH)).toBe(false);
+    expect(await verifyCrypt(SPEC_PW, ROUNDS_HASH.replace('rounds=10000', 'rounds=999'))).toBe(false);
+    expect(await verifyCrypt(SPEC_PW, ROUNDS_HASH.replace('rounds=10000', 'rounds=5000000'))).toBe(false);
+  });
+
+  it('answers false (not proven equal) for what it cannot recompute: $y$, garbage, empty', async () => {
     expect(await verifyCrypt('pw', YESCRYPT_PW_HASH)).toBe(false);
-    expect(await verifyCrypt(SPEC_PW, ROUNDS_HASH)).toBe(false);
     expect(await verifyCrypt('pw', '')).toBe(false);
     expect(await verifyCrypt('pw', 'pw')).toBe(false);
     expect(await verifyCrypt('', SPEC_HASH)).toBe(false);
+  });
+});
+
+describe('against the real openssl passwd', () => {
+  const openssl = (algo: '5' | '6', salt: string, password: string) =>
+    execFileSync('openssl', ['passwd', `-${algo}`, '-salt', salt, '-stdin'], { input: `${password}\n` }).toString().trim();
+  const chars = './0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+  it('agrees on passwords of every length from 1 to 150 bytes (the digest is stretched and folded by length), salts of 1 to 16', async () => {
+    for (let len = 1; len <= 150; len += len < 20 ? 1 : 13) {
+      const password = Buffer.from(randomBytes(len)).toString('base64').slice(0, len).replace(/[\r\n]/g, 'x');
+      const salt = [...randomBytes(1 + (len % 16))].map((x) => chars[x & 63]).join('');
+      for (const algo of ['5', '6'] as const) {
+        const theirs = openssl(algo, salt, password);
+        expect(await verifyCrypt(password, theirs), `${algo} ${len} ${salt}`).toBe(true);
+        expect(await verifyCrypt(`${password}x`, theirs)).toBe(false);
+      }
+    }
+  });
+
+  it('agrees on UTF-8 and shell metacharacters, and openssl accepts our own salts', async () => {
+    for (const password of ['ü€😀', `-n 'quote" $(echo x) ; | \\`, ' leading and trailing ']) {
+      const ours = await sha512Crypt(password);
+      const salt = ours.split('$')[2]!;
+      expect(openssl('6', salt, password)).toBe(ours);
+    }
   });
 });
