@@ -82,7 +82,7 @@ const spread = check('requests reach every UP web node', async (t) => {
   }
   const missed = up.filter((n) => !seen.has(n));
   if (missed.length) {
-    // A node that just died stays UP on the stats page until its health checks fail (~6 s), while HAProxy
+    // A node that just died stays UP on the stats page until its health checks fail (1-3 s), while HAProxy
     // already sends its requests to the others (redispatch): look again once the checks had time.
     for (let i = 0; i < 24; i++) {
       await sleep(500);
