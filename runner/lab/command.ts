@@ -1,5 +1,7 @@
 // `haforge lab up|down|status|help`: argument parsing and what is printed. The work is in up/down/status.
+import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { PROXY_MARK } from './proxy.js';
 import { labDown } from './down.js';
 import { DEFAULT_NAME, DEFAULT_WEB, MAX_WEB, SUITES, SUDO_USER, type Suite } from './paths.js';
 import { LabError } from './preflight.js';
@@ -37,6 +39,12 @@ function parse(argv: string[]) {
       name: { type: 'string' },
       'block-services': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
+      // serve-proxy (internal: how `lab up` starts the apt proxy)
+      bind: { type: 'string' },
+      port: { type: 'string' },
+      cache: { type: 'string' },
+      mirror: { type: 'string' },
+      dir: { type: 'string' },
     },
   });
   return { values, positionals };
@@ -84,6 +92,15 @@ export async function labCommand(argv: string[]): Promise<number> {
       }
       case 'status':
         return await status(name);
+      case PROXY_MARK: {
+        const { bind, port, cache, mirror, dir } = values;
+        if (!bind || !port || !cache || !mirror || !dir) {
+          err('haforge lab serve-proxy: internal; started by `haforge lab up` with --bind --port --cache --mirror --dir');
+          return 2;
+        }
+        const { serveAptProxy } = await import('./apt-proxy.js');
+        return await serveAptProxy({ bind, port: Number(port), cacheDir: cache, mirror, accessLog: path.join(dir, 'access.log') });
+      }
       default:
         err(`haforge lab: unknown subcommand ${sub}; use up, down, status or help`);
         return 2;

@@ -7,7 +7,7 @@ import { checkName, hostDirs, stateDir } from './paths.js';
 import { alive, cmdline, listDir, mountsUnder, sh, trace, unmountUnder, waitFor } from './proc.js';
 import { labLinks, labNetnses, netnsPids, removeNetwork } from './network.js';
 import { hostMarkers, stopHost } from './hosts.js';
-import { proxyDir, stopProxy, ACNG } from './proxy.js';
+import { proxyDir, stopProxy, PROXY_MARK } from './proxy.js';
 import { readLab } from './state.js';
 import { LabError, machineProblem, EXIT_UNSUPPORTED } from './preflight.js';
 
@@ -31,7 +31,7 @@ export async function labTraces(name: string): Promise<string[]> {
   for (const m of mountsUnder(state)) traces.push(`mount ${m}`);
   for (const h of lab?.hosts ?? []) if (isOurs(h.pid, hostMarkers(state, h.name))) traces.push(`host process ${h.pid} (${h.name})`);
   const proxy = lab?.proxy.pid || recordedProxyPid(state);
-  if (proxy && isOurs(proxy, [ACNG, proxyDir(state)])) traces.push(`apt proxy process ${proxy}`);
+  if (proxy && isOurs(proxy, [PROXY_MARK, proxyDir(state)])) traces.push(`apt proxy process ${proxy}`);
   return traces;
 }
 

@@ -10,7 +10,7 @@ export const DEFAULT_WEB = 2;
 export const MAX_WEB = 200;
 /** The first host address in the /24 (.1 is the bridge). */
 export const FIRST_HOST = 10;
-/** Not 3142: a packaged apt-cacher-ng started by a fresh install listens on *:3142 and would block our bind. */
+/** Not 3142: an apt-cacher-ng the machine may run listens on *:3142 and would block our bind. */
 export const PROXY_PORT = 3143;
 export const SUDO_USER = 'admin';
 /** Debian's package mirror: the only place the proxy (and debootstrap, through it) may reach. */

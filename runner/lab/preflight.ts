@@ -39,11 +39,10 @@ export async function machineProblem(): Promise<string | undefined> {
   return undefined;
 }
 
-/** debootstrap and apt-cacher-ng come from the machine's own apt; installed here when missing, saying so. */
+/** debootstrap comes from the machine's own apt; installed here when missing, saying so. */
 export async function ensureMachinePackages(log: (line: string) => void): Promise<void> {
   const missing: string[] = [];
   if (!(await have('debootstrap'))) missing.push('debootstrap');
-  if (!existsSync('/usr/sbin/apt-cacher-ng')) missing.push('apt-cacher-ng');
   if (missing.length === 0) return;
   log(`installing ${missing.join(' and ')} on this machine (apt-get install -y ${missing.join(' ')})`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };

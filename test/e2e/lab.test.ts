@@ -131,7 +131,7 @@ for (const lab of labs) {
         }),
       );
       // The packages came through the lab's proxy: its log names each host's address.
-      const proxyLog = readFileSync(path.join(lab.stateDir, 'proxy', 'apt-cacher.log'), 'utf8');
+      const proxyLog = readFileSync(path.join(lab.stateDir, 'proxy', 'access.log'), 'utf8');
       for (const h of lab.hosts) expect(proxyLog).toContain(`|${h.address}|`);
     });
 

@@ -3,7 +3,7 @@
 // With the right key apt verifies the repository and installs from it; with a wrong key the recipe fails
 // clearly and leaves apt as it was (`apt-get update` still succeeds); back to `distro` removes the files.
 //
-// Lab hosts send apt through the lab's apt-cacher-ng, which only serves Debian's mirror (a custom URL gets
+// Lab hosts send apt through the lab's apt proxy, which only serves Debian's mirror (a custom URL gets
 // 403). haforge leaves the host's proxy settings alone (a real site's proxy is its own business), so the test
 // tells apt on the LB to reach the bridge directly (`Acquire::http::Proxy::<bridge> "DIRECT";`) and removes
 // that again at the end.
