@@ -28,6 +28,22 @@ export interface EngineHostContext extends HostContext {
 export function createHostContext(o: HostContextOptions): EngineHostContext {
   const facts = new Map<string, Promise<unknown>>();
   const prefetched = new Map<string, RunResult>();
+  // Fact commands asked for in the same turn of the event loop (a recipe's prerequisites and what its plan
+  // needs, asked together) go to the host in one exec: one session for sshd to start instead of several.
+  let factQueue: string[] = [];
+  let factFlush: Promise<void> | undefined;
+  const readFact = (cmd: string): Promise<RunResult> => {
+    if (prefetched.has(cmd)) return run(cmd);
+    factQueue.push(cmd);
+    factFlush ??= new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+      const cmds = factQueue;
+      factQueue = [];
+      factFlush = undefined;
+      if (cmds.length > 1) await ctx.prefetch(cmds);
+    });
+    // Each asker takes its own answer from the batch (or reads live when the batch could not give it).
+    return factFlush.then(() => run(cmd));
+  };
   const run = async (cmd: string, opts?: RunOptions) => {
     const ready = opts === undefined || Object.keys(opts).length === 0 ? prefetched.get(cmd) : undefined;
     if (ready) {
@@ -67,7 +83,7 @@ export function createHostContext(o: HostContextOptions): EngineHostContext {
     fact<T>(fact: Fact<T>): Promise<T> {
       let p = facts.get(fact.name) as Promise<T> | undefined;
       if (!p) {
-        p = run(fact.command).then((r) => fact.parse(r));
+        p = readFact(fact.command).then((r) => fact.parse(r));
         // A failed read is not cached: the next asker tries again.
         p.catch(() => facts.delete(fact.name));
         facts.set(fact.name, p);

@@ -113,3 +113,25 @@ describe('Step.reads', () => {
     expect(log.map((l) => l.cmd)).toEqual(['cat b', 'cat a']);
   });
 });
+
+describe('facts', () => {
+  const fact = (name: string) => ({ name, command: `cat ${name}`, parse: (r: RunResult) => r.stdout.trim() });
+
+  it('facts asked together (a plan needing several) are read in one exec; each is read once per host', async () => {
+    const fake = fakeHost({ x: 'ex', y: 'why', z: 'zed' });
+    const seen: string[] = [];
+    const r: Recipe = {
+      name: 'r', summary: 's', roles: ['all'],
+      async steps(h) {
+        seen.push(...(await Promise.all([h.fact(fact('x')), h.fact(fact('y'))])));
+        seen.push(await h.fact(fact('z')), await h.fact(fact('x')));
+        return [];
+      },
+    };
+    await execute({ recipes: [r], hosts: [host], inventory, concurrency: 1, dryRun: false, connect: async () => fake.remote });
+    fake.cleanup();
+    expect(seen).toEqual(['ex', 'why', 'zed', 'ex']);
+    // x and y together, z alone (asked later), x never again.
+    expect(fake.log.map((l) => l.cmd)).toEqual(['batch: cat x | cat y', 'cat z']);
+  });
+});
