@@ -29,6 +29,8 @@ async function packageVersion(): Promise<string> {
   }
 }
 
+const COMMANDS = ['up', 'run', 'check', 'verify', 'list', 'lab', 'wizard', 'version', 'help'];
+
 export async function main(argv: string[]): Promise<number> {
   applyNoColor();
   const catalogue: Catalogue = await import('../../recipes/index.js');
@@ -72,6 +74,14 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     const code = (err as { exitCode?: unknown }).exitCode;
     if (code === 2 || code === 130) {
+      // Asked for JSON: a command line that could not be read still answers with the one JSON document.
+      if (argv.includes('--json')) {
+        const { jsonReport } = await import('../report/json.js');
+        const command = argv.find((a) => COMMANDS.includes(a)) ?? 'haforge';
+        const report = jsonReport(command, undefined, { dryRun: argv.includes('--dry-run'), exitCode: code, durationMs: 0, error: (err as Error).message });
+        process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+        return code;
+      }
       process.stderr.write(`${chalk.red('haforge:')} ${(err as Error).message}\n`);
       return code;
     }

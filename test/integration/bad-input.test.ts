@@ -312,11 +312,6 @@ const cases: Case[] = [
     says: ['--limit web*,!web* leaves no host to run on'],
   },
   {
-    name: 'conflicting flags: --json with --verbose',
-    args: ['up', '-i', 'INV', '--json', '--verbose'],
-    says: ['--json and --verbose conflict', 'drop one'],
-  },
-  {
     name: 'conflicting flags: --keep-alive with --no-keep-alive',
     args: ['up', '-i', 'INV', '--keep-alive', '--no-keep-alive'],
     says: ['--keep-alive and --no-keep-alive conflict: give one'],
@@ -407,6 +402,29 @@ describe('bad input: exit 2, one message naming the place and the fix, no connec
       expect(report.exitCode).toBe(2);
       expect(report.hosts).toEqual([]);
       expect(report.error).toContain('groups.lb.hosts.lb1.port: expected an integer 1-65535, found 0');
+      expect(l.accepted()).toBe(0);
+    } finally {
+      await l.close();
+    }
+  });
+});
+
+describe('--json with a command line that cannot be read', () => {
+  test.concurrent.each([
+    [['up', '-i', 'INV', '--json', '--verbose'], '--json and --verbose conflict'],
+    [['run', 'haproxy-config', '--json', '--persistance', 'source', '-i', 'INV'], 'unknown option --persistance; did you mean --persistence?'],
+    [['up', '-i', 'INV', '--json', '--concurrency', '0'], '--concurrency: expected an integer 1-256, found "0"'],
+  ])('%j: one JSON document on stdout naming the problem, exit 2, nothing on stderr', async (args, says) => {
+    const l = await countingListener();
+    try {
+      const inv = join(dir, `json-args-${String(args.length)}-${args[1]}.yaml`);
+      writeFileSync(inv, inventory().replaceAll('{P}', String(l.port)).replace('./key', join(dir, 'key')).replace('./known_hosts', join(dir, 'known_hosts')));
+      const r = await cli(args.map((a) => (a === 'INV' ? inv : a)), STATS);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe('');
+      const report = JSON.parse(r.stdout) as { command: string; exitCode: number; error: string; hosts: unknown[] };
+      expect(report).toMatchObject({ command: args[0], exitCode: 2, hosts: [] });
+      expect(report.error).toContain(says);
       expect(l.accepted()).toBe(0);
     } finally {
       await l.close();
