@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import type { HostContext, Recipe, Step } from '../runner/engine/types.js';
 import { StepError } from '../runner/engine/types.js';
-import { file, reloadService } from '../runner/engine/primitives/index.js';
+import { file, reloadCommand, reloadService } from '../runner/engine/primitives/index.js';
 import { quote } from '../runner/transport/quote.js';
 import { renderHaproxyConfig, DEFAULT_CERT_PATH, type Balance, type Persistence } from './templates/haproxy-cfg.js';
 import { validateArgs, type HaproxyVersion } from './templates/haproxy-version.js';
@@ -180,6 +180,7 @@ export const haproxyConfig: Recipe = {
         group: 'haproxy',
         validate: `haproxy ${validateArgs(version, '{}').join(' ')}`,
         activate: (host) => reloadService(host, 'haproxy'),
+        activates: (host) => reloadCommand(host, 'haproxy'),
       }),
     );
     return steps;

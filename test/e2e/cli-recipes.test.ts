@@ -64,6 +64,9 @@ describe.skipIf(Boolean(skip))('single recipes (bookworm and trixie)', () => {
       expect(r.stdout).toMatch(/^-\s+balance roundrobin$/m);
       expect(r.stdout).toMatch(/^\+\s+balance source$/m);
       expect(r.stdout).toMatch(/^\+\s+option http-server-close$/m);
+      // And what applying it would run: haproxy's check of a copy, then the reload.
+      expect(r.stdout).toMatch(/^ {2}\$ haproxy .*-c -f '?\/etc\/haproxy\/haproxy\.cfg\.haforge-validate'?$/m);
+      expect(r.stdout).toMatch(/^ {2}\$ service '?haproxy'? reload$/m);
       expect(r.stdout).toContain('RECAP (dry run: nothing was changed)');
       // Only that recipe, on the LB only.
       expect(r.stdout).not.toMatch(/system-update|apache-install|haproxy-service|verify ›/);
@@ -76,6 +79,7 @@ describe.skipIf(Boolean(skip))('single recipes (bookworm and trixie)', () => {
       const cfg = json.report!.results.find((x) => x.step.startsWith(`config ${CONFIG}`))!;
       expect(cfg.status).toBe('changed');
       expect(cfg.diff).toContain('+    balance source');
+      expect(cfg.commands).toHaveLength(2);
 
       expect(await lbState(lab)).toEqual(before);
     });

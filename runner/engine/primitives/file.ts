@@ -17,6 +17,8 @@ export interface FileSpec {
   backup?: boolean;
   /** Run after install when the content changed; if it throws, the backup is restored and it runs again. */
   activate?: (h: HostContext) => Promise<void>;
+  /** The command activate would run, for dry runs to show (activate itself is code). */
+  activates?: (h: HostContext) => string | Promise<string>;
   /** Hide the content in diffs (keys, certificates with keys). */
   sensitive?: boolean;
   name?: string;
@@ -100,7 +102,12 @@ export function file(spec: FileSpec): Step {
       const diff = spec.sensitive
         ? `(content of ${spec.path} hidden: sensitive)`
         : (await unifiedDiff())(spec.path, spec.path, cur.content ?? '', wanted, cur.exists ? 'current' : 'absent', 'wanted');
-      return { state: 'change', note: why.join(', '), diff };
+      // What apply would run on the host, for dry runs: the validation of a copy, then the activation.
+      const commands = [
+        ...(spec.validate ? [spec.validate.replaceAll('{}', quote(`${spec.path}${VALIDATE_SUFFIX}`))] : []),
+        ...(spec.activates ? [await spec.activates(h)] : []),
+      ];
+      return { state: 'change', note: why.join(', '), diff, ...(commands.length ? { commands } : {}) };
     },
     async apply(h) {
       if (reactivate) return activate(h, spec);

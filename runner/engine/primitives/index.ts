@@ -2,5 +2,5 @@
 export { file, type FileSpec } from './file.js';
 export { replace, type ReplaceSpec } from './replace.js';
 export { command, type CommandSpec } from './command.js';
-export { service, reloadService, type ServiceSpec } from './service.js';
+export { service, reloadCommand, reloadService, type ServiceSpec } from './service.js';
 export { packages, aptGet, lockTimeout, type PackagesSpec } from './apt.js';

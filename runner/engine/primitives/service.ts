@@ -45,8 +45,12 @@ export function service(spec: ServiceSpec): Step {
 
 /** Reload a running service (start it when it is not running). Throws with the service's own words. */
 export async function reloadService(h: HostContext, name: string): Promise<void> {
+  await h.sh(await reloadCommand(h, name));
+}
+
+/** What reloadService would run now: a reload when the service runs, else a start (also shown by dry runs). */
+export async function reloadCommand(h: HostContext, name: string): Promise<string> {
   const c = cmds(await h.fact(initSystem), name);
   const running = (await h.run(c.status)).code === 0;
-  const cmd = running ? (c.start.startsWith('systemctl') ? `systemctl reload ${quote(name)}` : `service ${quote(name)} reload`) : c.start;
-  await h.sh(cmd);
+  return running ? (c.start.startsWith('systemctl') ? `systemctl reload ${quote(name)}` : `service ${quote(name)} reload`) : c.start;
 }
