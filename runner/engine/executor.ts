@@ -147,11 +147,17 @@ async function runPhase(run: HostRun, recipes: Recipe[], o: ExecuteOptions, push
   }
   const h = run.ctx;
   const notified = new Map<string, Set<string>>();
-  for (const recipe of recipes) {
-    if (o.signal?.aborted) return;
-    ev.recipeStart?.(spec.name, recipe.name);
-    run.error = await runRecipe(recipe, h, o, push, notified);
-    if (run.error) return;
+  try {
+    const ahead = recipes.length > 1 && !o.checkRequires ? await planAhead(h, recipes) : undefined;
+    for (const recipe of recipes) {
+      if (o.signal?.aborted) return;
+      ev.recipeStart?.(spec.name, recipe.name);
+      const planned = ahead?.generation === h.generation ? ahead.steps.get(recipe) : undefined;
+      run.error = await runRecipe(recipe, h, o, push, notified, planned);
+      if (run.error) return;
+    }
+  } finally {
+    h.dropPrefetched();
   }
   // Handlers run once per host at the end of the phase, only when notified, and not after a failure.
   if (o.dryRun) return;
@@ -168,6 +174,22 @@ async function runPhase(run: HostRun, recipes: Recipe[], o: ExecuteOptions, push
   }
 }
 
+/**
+ * Reads ahead for a whole phase on one host (a no-op run is nothing but reads): every recipe is planned at once,
+ * so the facts their plans need go to the host together (one exec, see host-context.ts), then the reads of
+ * all their steps in one more exec, instead of a round trip or two per recipe. The plans hold while nothing
+ * changes; after the first apply (which drops what was read) the recipes after it plan again, live. A plan that
+ * fails here (haproxy not installed yet) is simply made again when its recipe's turn comes.
+ */
+async function planAhead(h: EngineHostContext, recipes: readonly Recipe[]): Promise<{ generation: number; steps: Map<Recipe, Step[]> }> {
+  const generation = h.generation;
+  const plans = await Promise.all(recipes.map((r) => Promise.resolve().then(() => r.steps(h)).catch(() => undefined)));
+  const steps = new Map<Recipe, Step[]>();
+  plans.forEach((s, i) => s && steps.set(recipes[i]!, s));
+  await prefetchReads(h, [...steps.values()].flat());
+  return { generation, steps };
+}
+
 /** Runs one recipe's steps on one host; returns an error line when the host must stop. */
 async function runRecipe(
   recipe: Recipe,
@@ -175,15 +197,16 @@ async function runRecipe(
   o: ExecuteOptions,
   push: (r: StepResult) => void,
   notified: Map<string, Set<string>>,
+  planned?: Step[],
 ): Promise<string | undefined> {
   // Planning only reads facts: it starts while the prerequisites are probed (one round trip instead of two),
   // and its outcome counts only once they all passed.
-  let planned: Promise<Step[]> | undefined;
+  let planning: Promise<Step[]> | undefined = planned && Promise.resolve(planned);
   const t0 = Date.now();
   if (o.checkRequires && recipe.requires?.length) {
     for (const req of recipe.requires) void h.fact(req.fact).catch(() => undefined);
-    planned = Promise.resolve().then(() => recipe.steps(h));
-    planned.catch(() => undefined);
+    planning = Promise.resolve().then(() => recipe.steps(h));
+    planning.catch(() => undefined);
     for (const req of recipe.requires) {
       const r = await timed(h.name, recipe.name, `requires ${req.what}`, async () => {
         if (await h.fact(req.fact)) return { status: 'ok' as const };
@@ -195,17 +218,14 @@ async function runRecipe(
   }
   let steps: Step[];
   try {
-    steps = await (planned ?? recipe.steps(h));
+    steps = await (planning ?? recipe.steps(h));
   } catch (err) {
     const message = errorLine(err);
     push({ host: h.name, recipe: recipe.name, step: 'plan', status: 'failed', durationMs: Date.now() - t0, message });
     return message;
   }
-  try {
-    return await runSteps(recipe, steps, h, o, push, notified);
-  } finally {
-    h.dropPrefetched();
-  }
+  // What was read ahead and not used stays for the recipes after this one (nothing changed, or it was dropped).
+  return runSteps(recipe, steps, h, o, push, notified);
 }
 
 async function runSteps(

@@ -21,13 +21,16 @@ export interface HostContextOptions {
 export interface EngineHostContext extends HostContext {
   /** Runs these commands now, together, and keeps each answer for the first h.run() of the same command. */
   prefetch(cmds: readonly string[]): Promise<void>;
-  /** Forgets the answers not used yet (the host may have changed since they were read). */
+  /** Forgets the answers not used yet and the facts read so far (the host may have changed since). */
   dropPrefetched(): void;
+  /** How many times answers were dropped: a plan made at one value is stale at another. */
+  readonly generation: number;
 }
 
 export function createHostContext(o: HostContextOptions): EngineHostContext {
   const facts = new Map<string, Promise<unknown>>();
   const prefetched = new Map<string, RunResult>();
+  let generation = 0;
   // Fact commands asked for in the same turn of the event loop (a recipe's prerequisites and what its plan
   // needs, asked together) go to the host in one exec: one session for sshd to start instead of several.
   let factQueue: string[] = [];
@@ -113,8 +116,14 @@ export function createHostContext(o: HostContextOptions): EngineHostContext {
       const answers = batch.parse(r);
       answers?.forEach((a, i) => prefetched.set(todo[i]!, a));
     },
+    get generation() {
+      return generation;
+    },
     dropPrefetched() {
       prefetched.clear();
+      // Facts too: plans are made ahead (executor.ts planAhead), so a fact may have been read before a change.
+      facts.clear();
+      generation++;
     },
   };
   return ctx;

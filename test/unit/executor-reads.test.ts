@@ -135,3 +135,55 @@ describe('facts', () => {
     expect(fake.log.map((l) => l.cmd)).toEqual(['batch: cat x | cat y', 'cat z']);
   });
 });
+
+describe('a phase read ahead', () => {
+  const fact = (name: string) => ({ name, command: `cat ${name}`, parse: (r: RunResult) => r.stdout.trim() });
+  /** A recipe whose plan needs fact F and whose one step wants file FILE to hold VALUE. */
+  const needing = (name: string, f: string, file: string, value: string): Recipe => ({
+    name, summary: name, roles: ['all'],
+    async steps(h) {
+      const v = await h.fact(fact(f));
+      return [{ ...holds(file, value), name: `${file} = ${value} (${f}: ${v})` }];
+    },
+  });
+
+  async function phase(files: Record<string, string>) {
+    const fake = fakeHost(files);
+    const result = await execute({
+      recipes: [needing('r1', 'f1', 'a', '1'), needing('r2', 'f2', 'b', '2'), needing('r3', 'f1', 'c', '3')],
+      hosts: [host], inventory, concurrency: 1, dryRun: false, connect: async () => fake.remote,
+    });
+    fake.cleanup();
+    return { log: fake.log.map((l) => l.cmd), result };
+  }
+
+  it('no-op: every plan made at once (facts in one exec), then every read in one more', async () => {
+    const { log, result } = await phase({ f1: 'x', f2: 'y', a: '1', b: '2', c: '3' });
+    expect(result.results.map((r) => r.status)).toEqual(['ok', 'ok', 'ok']);
+    expect(log).toEqual(['batch: cat f1 | cat f2', 'batch: cat a | cat b | cat c']);
+  });
+
+  it('after a change the recipes that follow plan again and read live: facts too, nothing stale is used', async () => {
+    // r1 changes a, and (as a side effect of its apply) f2 and b: r2 must see the new f2 and find b right.
+    const fake = fakeHost({ f1: 'x', f2: 'y', a: '0', b: '0', c: '3' });
+    const r1: Recipe = {
+      name: 'r1', summary: 'r1', roles: ['all'],
+      steps: () => [{ ...holds('a', '1'), async apply(h) { await h.sh('echo 1 > a; echo z > f2; echo 2 > b'); } }],
+    };
+    const result = await execute({
+      recipes: [r1, needing('r2', 'f2', 'b', '2'), needing('r3', 'f1', 'c', '3')],
+      hosts: [host], inventory, concurrency: 1, dryRun: false, connect: async () => fake.remote,
+    });
+    fake.cleanup();
+    expect(result.results.map((r) => `${r.step}: ${r.status}`)).toEqual(['a = 1: changed', 'b = 2 (f2: z): ok', 'c = 3 (f1: x): ok']);
+    expect(fake.log.map((l) => l.cmd)).toEqual([
+      'batch: cat f2 | cat f1',
+      'batch: cat a | cat b | cat c',
+      'echo 1 > a; echo z > f2; echo 2 > b',
+      'cat f2',
+      'cat b',
+      'cat f1',
+      'cat c',
+    ]);
+  });
+});
