@@ -195,13 +195,13 @@ async function main(): Promise<number> {
   };
 
   type Kind = 'first' | 'noop' | 'one';
-  // A first run takes 30-90 s on 3 hosts: a run still going after 400 s is stuck (an apt download behind the lab's
-  // proxy, seen here under load), and is stopped and retried rather than waited for.
+  // A first run takes 20-50 s on 3 hosts: a run still going after 400 s is stuck (an apt download that never
+  // finishes, seen with the lab's former proxy), and is stopped and retried rather than waited for.
   const limit = (kind: Kind, hosts: number) => (kind !== 'first' ? 300 : hosts > 3 ? 1500 : 400);
   const run = async (tool: Tool, kind: Kind, label: string): Promise<{ seconds: number; rssKb?: number }> => {
     const x = up.get(tool)!;
     // Both tools print as they go (haforge's apt progress every few seconds, Ansible a line per host and task):
-    // a first run silent for 5 minutes is stuck, typically on an apt download behind the lab's proxy.
+    // a first run silent for 5 minutes is stuck (an apt download that never finishes).
     const common = { log, label, timeoutS: limit(kind, x.lab.hosts.length), stallS: kind === 'first' ? 300 : undefined };
     let r: { seconds: number; code: number | null; changed?: number; failed?: boolean | number; stopped?: string };
     let rssKb: number | undefined;
@@ -221,10 +221,10 @@ async function main(): Promise<number> {
     return { seconds: r.seconds, rssKb };
   };
 
-  /** A first run that fails (an apt download stuck behind the lab's proxy under load, seen once in 21 hosts) is
-   * retried once on a fresh lab, and the table says so: it measures the tools, not the mirror. */
+  /** A first run that fails on the way to the mirror (an apt download cut or stuck) is retried on a fresh lab, and
+   * the table says so: it measures the tools, not the mirror. */
   const firstRun = async (tool: Tool, web: number, label: string) => {
-    // 20 hosts updating at once hit the proxy's bug more often: two more tries there.
+    // 21 hosts download 20 times more: one more try there.
     const tries = web > 2 ? 3 : 2;
     for (let attempt = 1; ; attempt++) {
       try {
