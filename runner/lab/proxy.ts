@@ -2,7 +2,7 @@
 // Debian's mirror and nothing else. Hosts have no route out; this is their only way to packages.
 // It runs as `haforge lab serve-proxy ...`, detached, so it outlives `haforge lab up`.
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MIRROR_HOST, PROXY_PORT } from './paths.js';
@@ -30,6 +30,8 @@ export async function startProxy(state: string, cacheDir: string, gateway: strin
   const dir = proxyDir(state);
   mkdirSync(dir, { recursive: true });
   mkdirSync(cacheDir, { recursive: true });
+  // "Last used", for pruneAptCaches (cache-prune.ts).
+  utimesSync(cacheDir, new Date(), new Date());
   const out = openSync(path.join(dir, 'stdout.log'), 'a');
   const args = [haforgeBin(), 'lab', PROXY_MARK, '--bind', gateway, '--port', String(PROXY_PORT), '--cache', cacheDir, '--mirror', MIRROR_HOST, '--dir', dir];
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', out, out] });

@@ -28,6 +28,7 @@ import {
 import { EXIT_UNSUPPORTED, LabError, ensureMachinePackages, machineProblem } from './preflight.js';
 import { alive, listDir, shx, tcpAnswers, trace, waitFor, withPidLock } from './proc.js';
 import { proxyUrl, startProxy } from './proxy.js';
+import { CACHE_KEEP_DAYS, pruneAptCaches } from './cache-prune.js';
 import { INIT_SH } from './scripts.js';
 import { readLab, writeLab, type LabInfo } from './state.js';
 
@@ -190,6 +191,7 @@ function plan(name: string, suite: Suite, web: number, subnet: string, opts: UpO
 async function make(info: LabInfo, log: (l: string) => void): Promise<LabInfo> {
   const { name, suite, gateway, stateDir: state } = info;
   trace(`up ${name}: start`);
+  for (const dir of pruneAptCaches()) log(`removed the apt cache ${dir} (its lab is gone and it was not used for ${CACHE_KEEP_DAYS} days)`);
   await createBridge(name, gateway);
   const [proxyPid] = await Promise.all([
     startProxy(state, aptCacheDir(name), gateway),
