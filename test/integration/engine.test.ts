@@ -27,7 +27,9 @@ async function inventory(hosts: { name: string; group: 'lb' | 'web'; port: numbe
   return path;
 }
 
-/** A generic recipe: a file per host in the test's temp dir, and a guarded command. */
+/** A generic recipe: a file per host in the test's temp dir, and a guarded command. Each "host" (all are this
+ * machine) writes in a folder of its own, as real hosts would: a file step's read clears upload temps left in its
+ * folder by an earlier cut run, and would take another host's upload in flight if they shared one. */
 function recipes(content: string): Recipe[] {
   return [
     {
@@ -35,7 +37,7 @@ function recipes(content: string): Recipe[] {
       summary: 'a file with content and mode',
       roles: ['all'],
       steps: (h) => [
-        file({ path: join(dir, `out-${h.name}.txt`), content, mode: 0o640 }),
+        file({ path: join(dir, h.name, 'out.txt'), content, mode: 0o640 }),
         command({ name: 'marker', run: `touch ${join(dir, `marker-${h.name}`)}`, creates: join(dir, `marker-${h.name}`) }),
       ],
     },
@@ -61,9 +63,10 @@ describe('executor over real SSH', () => {
         connect: connector({ inventory: inv, secrets: { recipe: {}, byEnv: {} }, policy: 'strict', connectTimeoutS: 5 }),
       });
     const first = await run('hello\n');
-    expect(first.hosts.map((h) => h.status)).toEqual(['changed', 'changed']);
+    const failed = first.results.filter((r) => r.status === 'failed').map((r) => `${r.host} ${r.step}: ${r.message}`);
+    expect(first.hosts.map((h) => h.status), failed.join('; ')).toEqual(['changed', 'changed']);
     expect(first.results.filter((r) => r.status === 'changed')).toHaveLength(4);
-    expect((await stat(join(dir, 'out-lb1.txt'))).mode & 0o777).toBe(0o640);
+    expect((await stat(join(dir, 'lb1', 'out.txt'))).mode & 0o777).toBe(0o640);
 
     const second = await run('hello\n');
     expect(second.results.every((r) => r.status === 'ok')).toBe(true);
@@ -74,7 +77,7 @@ describe('executor over real SSH', () => {
     expect(diff?.status).toBe('changed');
     expect(diff?.diff).toContain('-hello');
     expect(diff?.diff).toContain('+changed');
-    expect(await readFile(join(dir, 'out-lb1.txt'), 'utf8')).toBe('hello\n');
+    expect(await readFile(join(dir, 'lb1', 'out.txt'), 'utf8')).toBe('hello\n');
   });
 });
 
