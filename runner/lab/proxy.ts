@@ -34,7 +34,9 @@ export async function startProxy(state: string, cacheDir: string, gateway: strin
   utimesSync(cacheDir, new Date(), new Date());
   const out = openSync(path.join(dir, 'stdout.log'), 'a');
   const args = [haforgeBin(), 'lab', PROXY_MARK, '--bind', gateway, '--port', String(PROXY_PORT), '--cache', cacheDir, '--mirror', MIRROR_HOST, '--dir', dir];
-  const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', out, out] });
+  // A bare environment: the proxy outlives this run, and must not keep its secrets (HAFORGE_STATS_PASSWORD, ...).
+  const env = { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', ...(process.env.HAFORGE_FROM_SOURCE ? { HAFORGE_FROM_SOURCE: '1' } : {}) };
+  const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', out, out], env });
   closeSync(out);
   child.unref();
   const pid = child.pid;
