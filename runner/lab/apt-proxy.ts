@@ -42,6 +42,7 @@ type Stored = { kind: 'file'; file: string } | { kind: 'status'; status: number;
 export function createAptProxy(o: AptProxyOptions): http.Server {
   const indexes = new Map<string, Promise<Fetched>>();
   const downloads = new Map<string, Promise<Stored>>();
+  let downloadSeq = 0;
 
   const log = (req: IncomingMessage, status: number, what: string) => {
     if (!o.accessLog) return;
@@ -67,7 +68,7 @@ export function createAptProxy(o: AptProxyOptions): http.Server {
         if (f.status !== 200) return { kind: 'status', status: f.status, why: `mirror answered ${f.status}` };
         mkdirSync(path.dirname(file), { recursive: true });
         mkdirSync(path.join(o.cacheDir, '.tmp'), { recursive: true });
-        const tmp = path.join(o.cacheDir, '.tmp', `${downloads.size}-${Date.now()}-${path.basename(file)}`);
+        const tmp = path.join(o.cacheDir, '.tmp', `${++downloadSeq}-${path.basename(file)}`);
         writeFileSync(tmp, f.body);
         renameSync(tmp, file);
         return { kind: 'file', file };
