@@ -72,6 +72,11 @@ export async function labCommand(argv: string[]): Promise<number> {
   }
   const { values, positionals } = parsed;
   const sub = positionals[0] ?? 'help';
+  const internal = (['bind', 'port', 'cache', 'mirror', 'dir'] as const).filter((k) => values[k] !== undefined);
+  if (sub !== PROXY_MARK && internal.length) {
+    err(`haforge lab ${sub}: unknown option --${internal[0]!} (see \`haforge lab help\`)`);
+    return 2;
+  }
   if (values.help || sub === 'help') {
     out(LAB_HELP);
     return 0;

@@ -5,12 +5,19 @@ import { StepError, type HostContext, type Step } from '../types.js';
 export interface AptOptions {
   /** Seconds to wait for the dpkg/apt lock held by another process. */
   lockTimeoutS?: number;
+  /** Seconds one `apt-get update` may take before it is stopped and tried again. */
+  updateTimeoutS?: number;
+}
+
+/** A number of seconds: the option given, else the host's var, else the default. */
+function seconds(h: HostContext, given: number | undefined, varName: string, fallback: number): number {
+  const v = given ?? h.vars[varName];
+  return typeof v === 'number' ? v : fallback;
 }
 
 /** Lock wait in seconds: the host's `apt_lock_timeout` var, else 120. */
 export function lockTimeout(h: HostContext, o: AptOptions = {}): number {
-  const v = o.lockTimeoutS ?? h.vars['apt_lock_timeout'];
-  return typeof v === 'number' ? v : 120;
+  return seconds(h, o.lockTimeoutS, 'apt_lock_timeout', 120);
 }
 
 /** A lock another process holds, as apt words it (stdout or stderr, apt 2.6 and 3.0). */
@@ -35,10 +42,10 @@ export async function aptGet(h: HostContext, args: string, o: AptOptions = {}): 
   const wait = lockTimeout(h, o);
   const deadline = Date.now() + wait * 1000;
   let repaired = false;
-  // `apt-get update` can hang for good when a proxy drops a connection mid-answer (seen with apt-cacher-ng:
-  // the http method sits on a half-closed socket). Bound it, and try again: a second fetch goes through.
+  // `apt-get update` can hang for good when a proxy drops a connection mid-answer (apt's http method then sits
+  // on a half-closed socket; seen behind apt-cacher-ng). Bound it, and try again: a second fetch goes through.
   const isUpdate = args.trim() === 'update';
-  const updateTimeoutS = typeof h.vars['apt_update_timeout'] === 'number' ? h.vars['apt_update_timeout'] : 180;
+  const updateTimeoutS = seconds(h, o.updateTimeoutS, 'apt_update_timeout', 180);
   let hungUpdates = 0;
   for (;;) {
     const left = Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
