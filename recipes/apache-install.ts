@@ -25,12 +25,13 @@ function ownedPage(path: string, content: string, mode = 0o644): Step {
   const whose = `if [ -f ${path} ]; then grep -qF '${DEBIAN_DEFAULT}' ${path} && echo debian || echo site; else echo absent; fi`;
   return {
     name: `page ${path} names this node`,
-    reads: async (h) => [whose, ...((await write.reads?.(h)) ?? [])],
+    // Whose page it is matters only when ours would change it: asked then, not on every no-op.
+    reads: async (h) => (await write.reads?.(h)) ?? [],
     async check(h: HostContext) {
-      const probe = await h.run(whose);
-      const what = probe.stdout.trim();
       const c = await write.check(h);
-      if (c.state === 'change' && what === 'site' && !opt<boolean>(h, 'index_page')) {
+      if (c.state !== 'change' || opt<boolean>(h, 'index_page')) return c;
+      const what = (await h.run(whose)).stdout.trim();
+      if (what === 'site') {
         // Our own earlier page differs only if the node name changed; a site's page is left alone.
         const ours = (await h.run(`grep -q '^<body><h1>served by ' ${path} || grep -q '^echo "served by ' ${path}`)).code === 0;
         if (!ours) return { state: 'ok', note: 'the site has its own page: left alone (index_page: true to replace it)' };
@@ -51,7 +52,8 @@ export const apacheInstall: Recipe = {
     const names = php ? ['apache2', 'libapache2-mod-php'] : ['apache2'];
     const steps: Step[] = [
       keepingUpgradeStamp(packages({ names, name: php ? 'apache2 and PHP installed' : 'apache2 installed' }), names),
-      service({ name: 'apache2', enabled: true }),
+      // Debian's apache2 writes its pid here (APACHE_PID_FILE in /etc/apache2/envvars).
+      service({ name: 'apache2', enabled: true, pidFile: '/run/apache2/apache2.pid' }),
       ownedPage(INDEX, indexPage(h.name)),
     ];
     if (php) steps.push(ownedPage(SESSION_PHP, sessionPage(h.name)));

@@ -10,6 +10,7 @@ import { validateArgs, type HaproxyVersion } from './templates/haproxy-version.j
 import { isCryptHash, sha512Crypt, verifyCrypt } from './lib/crypt.js';
 import { makeSelfSignedPem } from './lib/self-signed.js';
 import { haproxyInstalled, haproxyVersion } from './haproxy-facts.js';
+import { HAPROXY_SERVICE } from './haproxy-service.js';
 import { opt } from './options.js';
 
 export const CONFIG_PATH = '/etc/haproxy/haproxy.cfg';
@@ -125,7 +126,7 @@ async function render(h: HostContext, version: HaproxyVersion): Promise<string> 
  */
 async function reloadIfServed(h: HostContext): Promise<void> {
   const served = await h.run(`grep -qF ${quote(` crt ${DEFAULT_CERT_PATH}`)} ${CONFIG_PATH}`);
-  if (served.code === 0) await reloadService(h, 'haproxy');
+  if (served.code === 0) await reloadService(h, HAPROXY_SERVICE);
 }
 
 /** The certificate + key HAProxy serves: the user's PEM, or a self-signed one made once and then kept. */
@@ -179,8 +180,8 @@ export const haproxyConfig: Recipe = {
         owner: 'root',
         group: 'haproxy',
         validate: `haproxy ${validateArgs(version, '{}').join(' ')}`,
-        activate: (host) => reloadService(host, 'haproxy'),
-        activates: (host) => reloadCommand(host, 'haproxy'),
+        activate: (host) => reloadService(host, HAPROXY_SERVICE),
+        activates: (host) => reloadCommand(host, HAPROXY_SERVICE),
       }),
     );
     return steps;

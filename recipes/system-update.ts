@@ -11,8 +11,9 @@ const UPGRADE_STAMP = '/var/lib/apt/haforge-upgrade-stamp';
 // Stamp time, whether a source changed since (a new source needs an update whatever the age), and now.
 // Compared with the shell's own `-nt` rather than `stat | sort | tail`: every host pays these on every run, and
 // each process started costs more than the test (21 lab hosts on 2 CPUs: ~10 ms of CPU per host saved).
+// The stamp holds its own time (no `stat` either); a stamp without it (older haforge) is read with stat.
 const LISTS_AGE =
-  `s=${UPDATE_STAMP}; t=$(stat -c %Y $s 2>/dev/null || echo 0); n=0; ` +
+  `s=${UPDATE_STAMP}; t=; read t 2>/dev/null < $s; case $t in ''|*[!0-9]*) t=$(stat -c %Y $s 2>/dev/null || echo 0);; esac; n=0; ` +
   `for f in /etc/apt/sources.list /etc/apt/sources.list.d /etc/apt/sources.list.d/* /etc/apt/preferences.d; do ` +
   `[ -e "$f" ] && [ "$f" -nt $s ] && n=1; done; echo "$t $n \${EPOCHSECONDS:-$(date +%s)}"`;
 // Nothing can have become upgradable unless the lists or the installed set changed since the last check.
@@ -31,7 +32,7 @@ const refreshLists: Step = {
   },
   async apply(h) {
     await aptGet(h, 'update');
-    await h.sh(`touch ${UPDATE_STAMP}`);
+    await h.sh(`echo \${EPOCHSECONDS:-$(date +%s)} > ${UPDATE_STAMP}`);
     // Refreshing lists is not a change to the system: only upgrades count.
     return { changed: false, note: 'package lists refreshed' };
   },

@@ -56,7 +56,10 @@ function readCommand(h: HostContext, path: string): string {
   const p = quote(path);
   // A non-root login stages uploads in its home (see the transport): clean there too.
   const home = h.spec.user === 'root' ? '' : ` "$(getent passwd ${quote(h.spec.user)} | cut -d: -f6)"/${TEMP_PREFIX}*`;
-  const clean = h.dryRun ? '' : `rm -f -- ${quote(dirOf(path))}/${TEMP_PREFIX}* ${quote(path + VALIDATE_SUFFIX)}${home} 2>/dev/null; `;
+  // `rm` only for what exists: the usual case, nothing left over, then starts no process.
+  const clean = h.dryRun
+    ? ''
+    : `for f in ${quote(dirOf(path))}/${TEMP_PREFIX}* ${quote(path + VALIDATE_SUFFIX)}${home}; do [ -e "$f" ] && rm -f -- "$f"; done 2>/dev/null; `;
   const pending = `if [ -e ${quote(path + PENDING_SUFFIX)} ]; then echo pending; else echo settled; fi; `;
   return `${clean}${pending}if [ -f ${p} ]; then stat -c '%a %U %G' ${p} && echo ${SEP} && cat ${p}; else echo absent; fi`;
 }
