@@ -76,23 +76,29 @@ async function upNodes(t: Target): Promise<string[]> {
 const spread = check('requests reach every UP web node', async (t) => {
   const up = await upNodes(t);
   const seen = new Set<string>();
-  for (let i = 0; i < up.length * 3 && seen.size < up.length; i++) {
-    const node = servedBy((await httpGet(`${t.base}/`)).body);
-    if (node) seen.add(node);
+  const ask = async (n: number) => {
+    for (let i = 0; i < n && up.some((u) => !seen.has(u)); i++) {
+      const node = servedBy((await httpGet(`${t.base}/`)).body);
+      if (node) seen.add(node);
+    }
+  };
+  await ask(up.length * 3);
+  // A node that just died stays UP on the stats page until its health checks fail (1-3 s), while HAProxy
+  // already sends its requests to the others (redispatch); and one that just came back may be skipped for a
+  // moment. Ask again while the checks settle: a node UP that never answers in 12 s is a failure.
+  for (let i = 0; i < 24 && up.some((u) => !seen.has(u)); i++) {
+    await sleep(500);
+    const missed = up.filter((n) => !seen.has(n));
+    const states = await serverStates(t);
+    const down = missed.filter((n) => !(states.get(n) ?? '').startsWith('UP'));
+    if (down.length === missed.length) {
+      const what = down.map((n) => `${n} ${states.get(n) ?? 'missing'}`).join(', ');
+      throw new StepError(`not every web node is UP: ${what} (requests never reached ${missed.length > 1 ? 'them' : 'it'})`);
+    }
+    await ask(up.length);
   }
   const missed = up.filter((n) => !seen.has(n));
   if (missed.length) {
-    // A node that just died stays UP on the stats page until its health checks fail (1-3 s), while HAProxy
-    // already sends its requests to the others (redispatch): look again once the checks had time.
-    for (let i = 0; i < 24; i++) {
-      await sleep(500);
-      const states = await serverStates(t);
-      const down = missed.filter((n) => !(states.get(n) ?? '').startsWith('UP'));
-      if (down.length === missed.length) {
-        const what = down.map((n) => `${n} ${states.get(n) ?? 'missing'}`).join(', ');
-        throw new StepError(`not every web node is UP: ${what} (requests never reached ${missed.length > 1 ? 'them' : 'it'})`);
-      }
-    }
     throw new StepError(`requests never reached ${missed.join(', ')}, though the stats page shows ${missed.length > 1 ? 'them' : 'it'} UP`);
   }
   return `answered by ${[...seen].sort().join(', ')}`;

@@ -12,7 +12,8 @@
 //     carries on;
 //  6. an haproxy.cfg that fails validation, and a reload that fails: old config back, HAProxy serving
 //     throughout (requests in a loop), failure reported;
-//  7. a web node dies after setup: verify says DOWN, every request still answered (by the other node);
+//  7. a web node dies after setup: verify says DOWN, every request still answered (by the other node); the
+//     next run starts it though its pid file was left behind; 7b. a start whose script fails but exits 0 is a failure;
 //  8. a changed host key: refused with both fingerprints, and --accept-new-host-keys does not accept it;
 //  9. a wrong SSH password and a wrong sudo password: one attempt each (counted on the hosts), clear message.
 import { execFileSync } from 'node:child_process';
@@ -274,8 +275,32 @@ describe.skipIf(Boolean(skip))('faults during a run (own lab)', () => {
     } finally {
       const served = await load.stop();
       expect(served.failures).toEqual([]);
-      await inHost(lab, 'web2', 'rm -f /var/run/apache2/apache2.pid; service apache2 start >/dev/null 2>&1; true');
     }
+    // Killed, apache left its pid file behind (a PID that no longer runs): haforge sees it stopped and starts it.
+    expect(await inHost(lab, 'web2', 'cat /run/apache2/apache2.pid')).toMatch(/^\d+/);
+    const start = await run(['run', 'apache-install', '-l', 'web2']);
+    expect(start.code, summary(start)).toBe(0);
+    expect(start.report.results.filter((x) => x.status === 'changed').map(stepId)).toEqual(['web2 apache-install › service apache2 running and enabled']);
+    const green = await run(['verify']);
+    expect(green.code, summary(green)).toBe(0);
+  });
+
+  test('7b. a start that fails though its script exits 0 (port 80 taken): reported with its words, not "changed"', async () => {
+    // A listener of our own on port 80 (perl is in every Debian), apache stopped: Debian's apache2 script says
+    // "Action 'start' failed" and exits 0.
+    await inHost(lab, 'web2', 'service apache2 stop >/dev/null');
+    const holder = (await inHost(lab, 'web2', `perl -MIO::Socket::INET -e 'my $s = IO::Socket::INET->new(LocalPort => 80, Listen => 1, ReuseAddr => 1) or die; sleep 600' >/dev/null 2>&1 & echo $!`)).trim();
+    try {
+      const r = await run(['run', 'apache-install', '-l', 'web2']);
+      expect(r.code, summary(r)).toBe(1);
+      expect(failedSteps(r.report, 'web2').map((x) => `${x.step}: ${x.message}`)).toEqual([
+        expect.stringMatching(/^service apache2 running and enabled: apache2 is not running after its start \(it said: .*Action 'start' failed/),
+      ]);
+    } finally {
+      await inHost(lab, 'web2', `kill ${holder}`);
+    }
+    const again = await run(['run', 'apache-install', '-l', 'web2']);
+    expect(again.code, summary(again)).toBe(0);
     const green = await run(['verify']);
     expect(green.code, summary(green)).toBe(0);
   });

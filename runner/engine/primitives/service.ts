@@ -5,7 +5,7 @@
 // process behind its pid file answers, as the init script's own `status` would after starting six processes.
 import { quote } from '../../transport/quote.js';
 import { initSystem } from '../facts.js';
-import type { HostContext, Step } from '../types.js';
+import { StepError, type HostContext, type Step } from '../types.js';
 
 export interface ServiceSpec {
   name: string;
@@ -19,21 +19,16 @@ export interface ServiceSpec {
 
 const SYSTEMD = '[ -d /run/systemd/system ]';
 
-/** What statusCommand exits with when the pid file names no live process of the service (a stale pid file). */
-const STALE = 100;
-
 /**
- * Exit 0 when the service runs, on either init. On sysv with a pid file, the file decides: it must name a live
- * process of that name (Debian's init scripts only ask whether the PID exists, so a stale file whose PID was
- * reused reads "running" to them, and their `start` then does nothing); a stale file exits STALE.
+ * Exit 0 when the service runs, on either init. On sysv a live process of the service's name behind its pid file
+ * answers at once; anything else (no file, a dead PID, another program, as with a wrapper script) is left to
+ * the init script's own `status`, whose word it is.
  */
 export function statusCommand(spec: Pick<ServiceSpec, 'name' | 'pidFile' | 'process'>): string {
   const s = quote(spec.name);
   const script = `service ${s} status >/dev/null 2>&1`;
-  const pf = spec.pidFile && quote(spec.pidFile);
-  const sysv = pf
-    ? `if [ -e ${pf} ]; then p=; c=; { read p < ${pf}; read c < "/proc/$p/comm"; } 2>/dev/null; ` +
-      `[ -n "$p" ] && [ "$c" = ${quote(spec.process ?? spec.name)} ] || exit ${STALE}; else ${script}; fi`
+  const sysv = spec.pidFile
+    ? `{ read p < ${quote(spec.pidFile)} && read c < "/proc/$p/comm" && [ "$c" = ${quote(spec.process ?? spec.name)} ]; } 2>/dev/null || ${script}`
     : script;
   return `if ${SYSTEMD}; then systemctl is-active --quiet ${s}; else ${sysv}; fi`;
 }
@@ -44,13 +39,11 @@ function enabledCommand(name: string): string {
   return `if ${SYSTEMD}; then systemctl is-enabled --quiet ${quote(name)}; else e=1; for f in /etc/rc2.d/S??${quote(name)}; do [ -e "$f" ] && e=0; done; [ $e = 0 ]; fi`;
 }
 
-/** The commands that change things; `start` clears a stale pid file first (status STALE), or the script would not start. */
-function changeCommands(init: 'systemd' | 'sysv', spec: ServiceSpec, status: number | null) {
-  const s = quote(spec.name);
-  const clear = status === STALE && spec.pidFile ? `rm -f ${quote(spec.pidFile)} && ` : '';
+function changeCommands(init: 'systemd' | 'sysv', svc: string) {
+  const s = quote(svc);
   return init === 'systemd'
     ? { start: `systemctl start ${s}`, enable: `systemctl enable ${s}`, reload: `systemctl reload ${s}` }
-    : { start: `${clear}service ${s} start`, enable: `update-rc.d ${s} defaults >/dev/null && update-rc.d ${s} enable`, reload: `service ${s} reload` };
+    : { start: `service ${s} start`, enable: `update-rc.d ${s} defaults >/dev/null && update-rc.d ${s} enable`, reload: `service ${s} reload` };
 }
 
 export function service(spec: ServiceSpec): Step {
@@ -63,16 +56,33 @@ export function service(spec: ServiceSpec): Step {
       const [running, enabled] = await Promise.all([h.run(status), spec.enabled ? h.run(isEnabled) : null]);
       if (running.code === 0 && (!enabled || enabled.code === 0)) return { state: 'ok' };
       // Only now does it matter which init runs the change.
-      const c = changeCommands(await h.fact(initSystem), spec, running.code);
+      const c = changeCommands(await h.fact(initSystem), spec.name);
       const todo: string[] = [];
       if (enabled && enabled.code !== 0) todo.push(c.enable);
       if (running.code !== 0) todo.push(c.start);
       return { state: 'change', commands: todo };
     },
     async apply(h, check) {
-      for (const cmd of check.commands ?? []) await h.sh(cmd);
+      let said = '';
+      for (const cmd of check.commands ?? []) said = await h.sh(cmd);
+      // Debian's scripts can say "Action 'start' failed" and still exit 0 (apache2 when port 80 is taken):
+      // the service is running only when the check says so.
+      if ((check.commands ?? []).some((c) => c.endsWith(' start') || c.startsWith('systemctl start'))) await waitRunning(h, spec, status, said);
     },
   };
+}
+
+/** A daemon may write its pid file a moment after its start command returned: asks again for up to 3 s. */
+async function waitRunning(h: HostContext, spec: ServiceSpec, status: string, said: string): Promise<void> {
+  for (let waited = 0; ; waited += 100) {
+    if ((await h.run(status)).code === 0) return;
+    if (waited >= 3000) break;
+    await new Promise((ok) => setTimeout(ok, 100));
+  }
+  // Its own words: the line that says what failed, else its last line with words in it.
+  const lines = said.split('\n').map((l) => l.trim()).filter((l) => /[a-z]/i.test(l));
+  const why = lines.find((l) => /fail|error|cannot|unable/i.test(l)) ?? lines.pop();
+  throw new StepError(`${spec.name} is not running after its start${why ? ` (it said: ${why})` : ''}`);
 }
 
 /** Reload a running service (start it when it is not running). Throws with the service's own words. */
@@ -82,7 +92,6 @@ export async function reloadService(h: HostContext, spec: ServiceSpec): Promise<
 
 /** What reloadService would run now: a reload when the service runs, else a start (also shown by dry runs). */
 export async function reloadCommand(h: HostContext, spec: ServiceSpec): Promise<string> {
-  const status = (await h.run(statusCommand(spec))).code;
-  const c = changeCommands(await h.fact(initSystem), spec, status);
-  return status === 0 ? c.reload : c.start;
+  const c = changeCommands(await h.fact(initSystem), spec.name);
+  return (await h.run(statusCommand(spec))).code === 0 ? c.reload : c.start;
 }
