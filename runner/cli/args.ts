@@ -17,6 +17,8 @@ export interface CliOptions {
   verbose: boolean;
   concurrency: number;
   connectTimeoutS: number;
+  /** Seconds the connection keeper holds SSH connections after a run (0: none, every run logs in afresh). */
+  keepConnectionsS: number;
   acceptNewHostKeys: boolean;
   yes: boolean;
   withDeps: boolean;
@@ -50,6 +52,7 @@ export function parseCli(argv: string[], recipeOptions: readonly RunOption[], se
     verbose: { type: 'boolean', short: 'v' },
     concurrency: { type: 'string' },
     'connect-timeout': { type: 'string' },
+    'keep-connections': { type: 'string' },
     'accept-new-host-keys': { type: 'boolean' },
     yes: { type: 'boolean', short: 'y' },
     'with-deps': { type: 'boolean' },
@@ -111,6 +114,7 @@ export function parseCli(argv: string[], recipeOptions: readonly RunOption[], se
     verbose: Boolean(v.verbose),
     concurrency: num('concurrency', v.concurrency, 1, 256, 32),
     connectTimeoutS: num('connect-timeout', v['connect-timeout'], 1, 600, 10),
+    keepConnectionsS: num('keep-connections', v['keep-connections'] ?? keepFromEnv(), 0, 3600, 0),
     acceptNewHostKeys: Boolean(v['accept-new-host-keys']),
     yes: Boolean(v.yes),
     withDeps: Boolean(v['with-deps']),
@@ -146,9 +150,17 @@ function parseProblem(err: Error & { code?: string }, known: string[], secrets: 
   return `${err.message.replace(/^.*?: /, '')} (see haforge --help)`;
 }
 
+/** HAFORGE_KEEP_CONNECTIONS, checked like the flag it stands for. */
+function keepFromEnv(): string | undefined {
+  const raw = process.env.HAFORGE_KEEP_CONNECTIONS;
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^\d+$/.test(raw) || Number(raw) > 3600) throw new UsageError(`HAFORGE_KEEP_CONNECTIONS: expected an integer 0-3600, found "${raw}"`);
+  return raw;
+}
+
 function defaults(): CliOptions {
   return {
-    dryRun: false, json: false, verbose: false, concurrency: 32, connectTimeoutS: 10, acceptNewHostKeys: false,
+    dryRun: false, json: false, verbose: false, concurrency: 32, connectTimeoutS: 10, keepConnectionsS: 0, acceptNewHostKeys: false,
     yes: false, withDeps: false, help: false, vars: {}, secretFiles: {},
   };
 }

@@ -1,8 +1,11 @@
 // Maps an inventory host to transport options. The only place that knows both.
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { connect } from '../transport/index.js';
-import type { AuthConfig, HostKeyPolicy, Remote } from '../transport/types.js';
+import { connect, isTransportError } from '../transport/index.js';
+import { keptConnect, type KeeperSpec } from '../transport/keeper/client.js';
+import { keeperSocketPath } from '../transport/keeper/socket-path.js';
+import type { AuthConfig, ConnectOptions, HostKeyPolicy, Remote } from '../transport/types.js';
+import { startKeeper } from './keeper.js';
 import type { HostSpec, Inventory } from '../inventory/types.js';
 import type { Secrets } from './secrets.js';
 
@@ -12,6 +15,10 @@ export interface ConnectorOptions {
   policy: HostKeyPolicy;
   askHostKey?: (host: string, fingerprint: string) => Promise<boolean>;
   connectTimeoutS: number;
+  /** Seconds the connection keeper holds connections after the run; 0: connect directly. */
+  keepConnectionsS?: number;
+  /** Told once when connections cannot be kept (an unsafe socket folder): the run then connects directly. */
+  warn?(line: string): void;
 }
 
 export function connector(o: ConnectorOptions): (spec: HostSpec) => Promise<Remote> {
@@ -23,7 +30,7 @@ export function connector(o: ConnectorOptions): (spec: HostSpec) => Promise<Remo
         : spec.auth.kind === 'agent'
           ? { kind: 'agent', socket: process.env.SSH_AUTH_SOCK }
           : { kind: 'password', password: o.secrets.byEnv[`inventory:${spec.name}`] ?? o.secrets.byEnv[spec.auth.passwordEnv] ?? '' };
-    return connect({
+    const opts: ConnectOptions = {
       name: spec.name,
       address: spec.address,
       port: spec.port,
@@ -34,6 +41,29 @@ export function connector(o: ConnectorOptions): (spec: HostSpec) => Promise<Remo
       hostKeyPolicy: o.policy,
       askHostKey: o.askHostKey,
       connectTimeoutMs: o.connectTimeoutS * 1000,
+    };
+    // A kept connection cannot stop to ask about a host key: asking runs connect directly.
+    const keeper = o.policy === 'ask' ? undefined : keeperOf(o);
+    if (!keeper) return connect(opts);
+    return keptConnect(opts, keeper).catch((e: unknown) => {
+      if (isTransportError(e)) throw e; // the host's own answer (auth, host key, unreachable)
+      keeperProblem ??= (e as Error).message;
+      o.warn?.(`connections are not kept: ${keeperProblem}`);
+      return connect(opts);
     });
   };
+}
+
+let keeperProblem: string | undefined;
+
+function keeperOf(o: ConnectorOptions): KeeperSpec | undefined {
+  if (!o.keepConnectionsS || keeperProblem) return undefined;
+  try {
+    const socketPath = keeperSocketPath();
+    return { socketPath, start: () => startKeeper(socketPath, o.keepConnectionsS!) };
+  } catch (e) {
+    keeperProblem = (e as Error).message;
+    o.warn?.(`connections are not kept: ${keeperProblem}`);
+    return undefined;
+  }
 }

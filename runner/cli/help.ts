@@ -23,6 +23,7 @@ Commands:
   verify           check the running cluster: stats page, every web node UP, persistence works
   list             the recipes, their order and roles
   lab up|down|status   a local lab of throwaway Debian hosts (root only; see \`haforge lab help\`)
+  keeper stop      close the SSH connections kept by --keep-connections (see --keep-connections)
   wizard           the guided setup, on a terminal
   help [COMMAND]   this text, or one command's
 
@@ -34,6 +35,9 @@ Options:
   -v, --verbose             show every remote command (secrets redacted)
       --concurrency N       hosts worked on at once (default 32)
       --connect-timeout S   seconds to wait for SSH (default 10)
+      --keep-connections S  keep SSH connections open S seconds after the run (like Ansible's ControlPersist):
+                            a re-run within S seconds logs in to no host (default 0: off; \`haforge keeper stop\`
+                            closes them now). Connections are reused only with the same login, key and secrets
       --accept-new-host-keys   trust and record unknown host keys (changed keys are always refused)
   -y, --yes                 never prompt: fail with exit 2 when something must be asked
       --with-deps           with \`run\`: also run the recipes it depends on
@@ -43,6 +47,7 @@ Environment:
   HAFORGE_INVENTORY       default inventory file
   HAFORGE_SSH_PASSWORD    SSH password for hosts with password auth (or the variable the inventory names)
   HAFORGE_SUDO_PASSWORD   sudo password for non-root users (or the variable the inventory names)
+  HAFORGE_KEEP_CONNECTIONS  default for --keep-connections
   NO_COLOR                no colours; colours are also off when output is not a terminal
   CI                      when set (and not "false" or "0"), haforge never prompts; nor with --yes
                           or when stdin is not a terminal

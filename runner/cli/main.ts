@@ -33,6 +33,10 @@ const COMMANDS = ['up', 'run', 'check', 'verify', 'list', 'lab', 'wizard', 'vers
 
 export async function main(argv: string[]): Promise<number> {
   applyNoColor();
+  if (argv[0] === 'keeper') {
+    const { keeperCommand } = await import('./keeper.js');
+    return await keeperCommand(argv.slice(1));
+  }
   const catalogue: Catalogue = await import('../../recipes/index.js');
   try {
     const { command, rest, options } = parseCli(argv, catalogue.options, catalogue.secrets);

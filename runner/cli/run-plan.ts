@@ -94,7 +94,7 @@ export async function runPlan(req: PlanRequest): Promise<number> {
     ]);
     const inv = inventory;
     const connectWith = (policy: 'strict' | 'accept-new' | 'ask', askHostKey?: (host: string, fp: string) => Promise<boolean>) =>
-      connector({ inventory: inv, secrets, policy, askHostKey, connectTimeoutS: o.connectTimeoutS });
+      connector({ inventory: inv, secrets, policy, askHostKey, connectTimeoutS: o.connectTimeoutS, keepConnectionsS: o.keepConnectionsS, warn: (l) => process.stderr.write(`haforge: ${l}\n`) });
     await settleHostKeys({
       hosts: hosts.filter((h) => recipes.some((r) => appliesTo(r, h.groups))),
       inventory,

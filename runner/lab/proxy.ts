@@ -2,23 +2,20 @@
 // Debian's mirror and nothing else. Hosts have no route out; this is their only way to packages.
 // It runs as `haforge lab serve-proxy ...`, detached, so it outlives `haforge lab up`.
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, utimesSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { MIRROR_HOST, PROXY_PORT } from './paths.js';
 import { killIfOurs, tcpAnswers, waitFor, alive } from './proc.js';
 import { LabError } from './preflight.js';
+import { backgroundEnv, haforgeBin } from '../cli/self.js';
 
 /** What marks the proxy's command line (with its state folder) so a recorded PID is only ever ours. */
 export const PROXY_MARK = 'serve-proxy';
 
-/** bin/haforge.mjs of this checkout, found from this module (runner/lab/ in the sources, dist/ in the build). */
-function haforgeBin(): string {
-  for (let dir = path.dirname(fileURLToPath(import.meta.url)); dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    const bin = path.join(dir, 'bin', 'haforge.mjs');
-    if (existsSync(bin)) return bin;
-  }
-  throw new LabError('cannot find bin/haforge.mjs to start the apt proxy');
+function haforgeBinOrFail(): string {
+  const bin = haforgeBin();
+  if (!bin) throw new LabError('cannot find bin/haforge.mjs to start the apt proxy');
+  return bin;
 }
 
 export function proxyDir(state: string): string {
@@ -33,10 +30,8 @@ export async function startProxy(state: string, cacheDir: string, gateway: strin
   // "Last used", for pruneAptCaches (cache-prune.ts).
   utimesSync(cacheDir, new Date(), new Date());
   const out = openSync(path.join(dir, 'stdout.log'), 'a');
-  const args = [haforgeBin(), 'lab', PROXY_MARK, '--bind', gateway, '--port', String(PROXY_PORT), '--cache', cacheDir, '--mirror', MIRROR_HOST, '--dir', dir];
-  // A bare environment: the proxy outlives this run, and must not keep its secrets (HAFORGE_STATS_PASSWORD, ...).
-  const env = { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', ...(process.env.HAFORGE_FROM_SOURCE ? { HAFORGE_FROM_SOURCE: '1' } : {}) };
-  const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', out, out], env });
+  const args = [haforgeBinOrFail(), 'lab', PROXY_MARK, '--bind', gateway, '--port', String(PROXY_PORT), '--cache', cacheDir, '--mirror', MIRROR_HOST, '--dir', dir];
+  const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', out, out], env: backgroundEnv() });
   closeSync(out);
   child.unref();
   const pid = child.pid;

@@ -58,6 +58,11 @@ export class SshRemote implements Remote {
     o.client.on('error', () => undefined);
   }
 
+  /** False once closed or the connection dropped (the connection keeper then makes a new one). */
+  get usable(): boolean {
+    return !this.closed && !this.lost;
+  }
+
   async run(cmd: string, opts: RunOptions = {}): Promise<RunResult> {
     this.assertOpen();
     const elevate = (opts.sudo ?? this.#o.becomeRoot) && !this.isRoot;

@@ -332,6 +332,17 @@ const cases: Case[] = [
     says: ['--concurrency: expected an integer 1-256, found "0"'],
   },
   {
+    name: '--keep-connections out of range',
+    args: ['up', '-i', 'INV', '--keep-connections', '99999'],
+    says: ['--keep-connections: expected an integer 0-3600, found "99999"'],
+  },
+  {
+    name: 'HAFORGE_KEEP_CONNECTIONS not a number',
+    args: ['up', '-i', 'INV'],
+    env: { ...STATS, HAFORGE_KEEP_CONNECTIONS: '1m' },
+    says: ['HAFORGE_KEEP_CONNECTIONS: expected an integer 0-3600, found "1m"'],
+  },
+  {
     name: 'an unknown command',
     args: ['upp', '-i', 'INV'],
     says: ['unknown command "upp"; commands: up, run'],
