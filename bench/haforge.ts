@@ -41,6 +41,8 @@ export interface HaforgeOptions {
   password: string;
   /** bin/haforge.mjs on the TypeScript sources through tsx instead of the bundle (to measure what the build buys). */
   fromSource?: boolean;
+  /** More environment (the bench's own folder for the connection keeper's socket). */
+  env?: Record<string, string>;
 }
 
 /** haforge ARGS, unattended (CI=true, as in a pipeline), with the stats password from the environment. */
@@ -60,6 +62,7 @@ export async function haforge(args: string[], o: HaforgeOptions): Promise<Haforg
       HAFORGE_BENCH_RSS: rssFile,
       HAFORGE_FROM_SOURCE: o.fromSource ? '1' : undefined,
       NO_COLOR: '1',
+      ...o.env,
     },
   });
   let maxRssKb = NaN;

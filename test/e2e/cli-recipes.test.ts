@@ -5,6 +5,8 @@
 //    without haproxy: a web node put in the lb group of a test inventory), and touches nothing there;
 //  - `--with-deps` plans the prerequisites (dry run), `--limit` globs pick hosts, a pattern that matches nothing
 //    is an error naming it.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { LabInfo } from '../../runner/lab/index.js';
 import {
@@ -137,4 +139,32 @@ describe.skipIf(Boolean(skip))('single recipes (bookworm and trixie)', () => {
       expect(none.stderr).toContain('--limit: "db*" matches no host or group.');
     });
   });
+
+  test('--keep-connections: the connections outlive the run and serve the next one; `haforge keeper stop` closes them', async () => {
+    await onEach(labs, async (lab) => {
+      // A keeper of this test's own (its socket under its own runtime folder).
+      const runtime = join(tmp.dir, `run-${lab.name}`);
+      mkdirSync(runtime, { mode: 0o700 });
+      const env = { ...STATS_ENV, XDG_RUNTIME_DIR: runtime };
+      const lb = lbOf(lab).name;
+      // sshd's session processes on the LB (sshd-session since OpenSSH 9.8: trixie), read from inside the host (not over SSH, which would add one).
+      const sessions = async () => (await inHost(lab, lb, "ps -o pid=,args= -e | grep -E '[s]shd(-session)?: root@notty' | awk '{print $1}'")).trim().split('\n').filter(Boolean);
+      const before = await sessions();
+      try {
+        const first = await haforge(['up', '-i', lab.files.inventory, '--keep-connections', '60', '--json'], { env });
+        expect(first.code, summary(first)).toBe(0);
+        const kept = (await sessions()).filter((p) => !before.includes(p));
+        expect(kept, 'one session kept on the LB after the run ended').toHaveLength(1);
+        const second = await haforge(['up', '-i', lab.files.inventory, '--keep-connections', '60', '--json'], { env });
+        expect(second.code, summary(second)).toBe(0);
+        expect(second.report!.results.filter((r) => r.status === 'changed')).toEqual([]);
+        expect((await sessions()).filter((p) => !before.includes(p)), 'the same session, no other left').toEqual(kept);
+      } finally {
+        const stop = await haforge(['keeper', 'stop'], { env });
+        expect(stop.stdout).toBe('kept connections closed\n');
+      }
+      await expect.poll(async () => (await sessions()).filter((p) => !before.includes(p)), { timeout: 5000 }).toEqual([]);
+    });
+  });
+
 });
