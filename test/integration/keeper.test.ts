@@ -82,6 +82,7 @@ describe('connection keeper', () => {
     expect(await stopKeeper(k.socketPath)).toBe(true);
     expect(await k.done).toBe(true);
     expect(existsSync(k.socketPath), 'the socket is removed').toBe(false);
+    expect(await stopKeeper(k.socketPath), 'nothing answers any more').toBe(false);
   });
 
   test('upload goes through the keeper: content, mode, atomic', async () => {
@@ -141,6 +142,9 @@ describe('connection keeper', () => {
       const seen = (await readFile(`/proc/${pid}/cmdline`)).toString() + (await readFile(`/proc/${pid}/environ`)).toString();
       expect(seen).toContain('keeper');
       expect(seen).not.toContain(f.user!.password);
+      dropKeeperLinks();
+      expect(await stopKeeper(socketPath)).toBe(true);
+      await expect.poll(() => existsSync(`/proc/${pid}`), { timeout: 3000 }).toBe(false);
     } finally {
       delete process.env.HAFORGE_SSH_PASSWORD;
       dropKeeperLinks();

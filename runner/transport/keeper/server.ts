@@ -54,12 +54,16 @@ export async function serveKeeper(o: KeeperOptions): Promise<boolean> {
     onMessages<Request>(socket, (req) => void handle(socket, req));
   });
 
+  let stopping = false;
   const armIdle = () => {
+    if (stopping) return;
     clearTimeout(idleTimer);
     idleTimer = setTimeout(() => void stop('idle'), o.idleS * 1000);
   };
 
   async function stop(why: string): Promise<void> {
+    if (stopping) return;
+    stopping = true;
     log(`keeper: exiting (${why})`);
     clearTimeout(idleTimer);
     server.close();
