@@ -63,6 +63,26 @@ export class SshRemote implements Remote {
     return !this.closed && !this.lost;
   }
 
+  /**
+   * Does the server still answer? One SSH keepalive request (answered by sshd itself: no process on the host),
+   * for a connection that sat idle: a host that went away without closing it (a reboot, a network cut) would
+   * otherwise stall the next command until the keepalives give up. Uses ssh2's own keepalive mechanism (its
+   * reply queue and ping), which is not public API: if it is not there, the answer is "yes", as before.
+   */
+  answers(timeoutMs: number): Promise<boolean> {
+    if (!this.usable) return Promise.resolve(false);
+    const inner = this.#o.client as unknown as { _callbacks?: unknown[]; _protocol?: { ping?: () => void } };
+    if (!Array.isArray(inner._callbacks) || typeof inner._protocol?.ping !== 'function') return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      inner._callbacks!.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+      inner._protocol!.ping!();
+    });
+  }
+
   async run(cmd: string, opts: RunOptions = {}): Promise<RunResult> {
     this.assertOpen();
     const elevate = (opts.sudo ?? this.#o.becomeRoot) && !this.isRoot;

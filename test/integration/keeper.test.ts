@@ -111,6 +111,28 @@ describe('connection keeper', () => {
     await k.done;
   });
 
+  test('a kept connection whose host stopped answering (no close, no reset) is replaced within the probe time', async () => {
+    const k = keeper();
+    const before = logins();
+    const r = await keptConnect(opts(), k.spec);
+    // The sshd session process that serves this connection (the command's parent's parent is sshd's; $PPID is it).
+    const session = Number((await r.run('echo $PPID')).stdout.trim());
+    expect(session).toBeGreaterThan(1);
+    dropKeeperLinks();
+    process.kill(session, 'SIGSTOP'); // a host that vanished: the TCP connection stays up, nothing answers
+    try {
+      const t0 = Date.now();
+      const again = await keptConnect(opts(), k.spec);
+      expect((await again.run('echo fresh')).stdout).toBe('fresh\n');
+      expect(Date.now() - t0, 'replaced after the 2 s probe, not after keepalives give up').toBeLessThan(5000);
+      expect(logins()).toBe(before + 2);
+    } finally {
+      process.kill(session, 'SIGCONT');
+      await stopKeeper(k.socketPath);
+      await k.done;
+    }
+  });
+
   test('wrong credentials: the host\'s own error comes back, nothing is kept', async () => {
     const k = keeper();
     const e = await keptConnect(opts({ auth: { kind: 'password', password: 'not-it' } }), k.spec).catch((x: unknown) => x);

@@ -20,7 +20,10 @@ export interface KeeperOptions {
 }
 
 /** A Remote that can say whether its connection is still there (SshRemote can). */
-type Kept = Remote & { readonly usable?: boolean };
+type Kept = Remote & { readonly usable?: boolean; answers?(timeoutMs: number): Promise<boolean> };
+
+/** How long a kept connection may take to answer its keepalive before it is replaced. */
+const PROBE_MS = 2000;
 
 /** The same host reached the same way, secrets included (hashed: the key is never the secret itself). */
 export function connectionKey(o: KeptConnectOptions): string {
@@ -78,7 +81,8 @@ export async function serveKeeper(o: KeeperOptions): Promise<boolean> {
     const known = remotes.get(key);
     if (known) {
       const remote = await known.catch(() => undefined);
-      if (remote && remote.usable !== false) return { key, remote, reused: true };
+      if (remote && remote.usable !== false && (await (remote.answers?.(PROBE_MS) ?? true))) return { key, remote, reused: true };
+      if (remote) void remote.close().catch(() => undefined);
     }
     const made = o.connect(opts);
     remotes.set(key, made);
