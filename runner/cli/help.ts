@@ -124,6 +124,14 @@ A local lab: an lb and N web Debian hosts in network namespaces on this machine 
 Examples:
   haforge lab up --name demo --subnet 10.213.9 && haforge wizard   # then answer with the lab's addresses
   haforge up -i /var/lib/haforge/lab/hflab/inventory.yaml`,
+  keeper: `haforge keeper stop
+Closes the SSH connections that --keep-connections S (or HAFORGE_KEEP_CONNECTIONS=S) kept open, now rather than
+S seconds after the last run. Runs with --keep-connections reuse a kept connection only for the same host, login,
+key, secrets and host-key rules, after it answered a keepalive; its host key was checked when it was made, so
+after changing a host's key: haforge keeper stop.
+Examples:
+  haforge up -i prod.yaml --keep-connections 60 --yes      # a re-run within 60 s logs in to no host
+  haforge keeper stop`,
 };
 
 export function helpText(topic: string | undefined, options: readonly RunOption[], secrets: readonly SecretSpec[]): string {

@@ -39,6 +39,6 @@ export async function keeperCommand(argv: string[]): Promise<number> {
     await serveKeeper({ socketPath: values.socket, idleS, connect, handleSignals: true });
     return 0;
   }
-  err('usage: haforge keeper stop   (closes the SSH connections kept by --keep-connections)');
+  err('usage: haforge keeper stop   (closes the SSH connections kept by --keep-connections; haforge help keeper)');
   return 2;
 }
