@@ -47,19 +47,25 @@ export const BACKUP_SUFFIX = '.haforge-bak';
 
 const dirOf = (path: string) => path.slice(0, path.lastIndexOf('/')) || '/';
 
+/** Leftovers younger than this may be another run's upload in flight (two runs at once on one host, or two
+ * inventory names for one machine): they are left for a later run. */
+export const LEFTOVER_MIN_AGE_MIN = 2;
+
 /**
  * One round trip: stat and content together. Unless this is a dry run, it also removes what an earlier
- * run cut off mid-upload may have left in the folder: upload temps (TEMP_PREFIX*) and the validation copy.
- * Uploads are atomic (temp, then rename), so such leftovers are never the file itself.
+ * run cut off mid-upload may have left in the folder: upload temps (TEMP_PREFIX*) and the validation copy,
+ * once they are LEFTOVER_MIN_AGE_MIN minutes old. Uploads are atomic (temp, then rename), so such leftovers
+ * are never the file itself.
  */
 function readCommand(h: HostContext, path: string): string {
   const p = quote(path);
   // A non-root login stages uploads in its home (see the transport): clean there too.
   const home = h.spec.user === 'root' ? '' : ` "$(getent passwd ${quote(h.spec.user)} | cut -d: -f6)"/${TEMP_PREFIX}*`;
-  // `rm` only for what exists: the usual case, nothing left over, then starts no process.
+  // `find` only for what exists: the usual case, nothing left over, then starts no process.
   const clean = h.dryRun
     ? ''
-    : `for f in ${quote(dirOf(path))}/${TEMP_PREFIX}* ${quote(path + VALIDATE_SUFFIX)}${home}; do [ -e "$f" ] && rm -f -- "$f"; done 2>/dev/null; `;
+    : `for f in ${quote(dirOf(path))}/${TEMP_PREFIX}* ${quote(path + VALIDATE_SUFFIX)}${home}; do ` +
+      `[ -e "$f" ] && find "$f" -maxdepth 0 -type f -mmin +${LEFTOVER_MIN_AGE_MIN} -exec rm -f -- {} +; done 2>/dev/null; `;
   const pending = `if [ -e ${quote(path + PENDING_SUFFIX)} ]; then echo pending; else echo settled; fi; `;
   return `${clean}${pending}if [ -f ${p} ]; then stat -c '%a %U %G' ${p} && echo ${SEP} && cat ${p}; else echo absent; fi`;
 }
