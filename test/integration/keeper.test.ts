@@ -2,6 +2,7 @@
 // login, answer exactly as a direct connection does, and a connection the server dropped is made again.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
@@ -132,6 +133,25 @@ describe('connection keeper', () => {
       await k.done;
     }
   });
+
+  test('a keeper that never answers: given up after the connect timeout (+5 s) with a plain error, so the run connects directly', async () => {
+    const socketPath = join(work, 'mute.sock');
+    const accepted: Socket[] = [];
+    const mute = createServer((c) => void accepted.push(c)); // accepts, never replies
+    await new Promise<void>((ok) => mute.listen(socketPath, ok));
+    try {
+      const t0 = Date.now();
+      const e = await keptConnect(opts({ connectTimeoutMs: 200 }), { socketPath, start: () => undefined }).catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(Error);
+      expect(isTransportError(e), 'not the host\'s error').toBe(false);
+      expect((e as Error).message).toBe('the connection keeper did not answer for app1');
+      expect(Date.now() - t0).toBeLessThan(8000);
+    } finally {
+      dropKeeperLinks();
+      for (const c of accepted) c.destroy();
+      await new Promise((ok) => mute.close(ok));
+    }
+  }, 15_000);
 
   test('wrong credentials: the host\'s own error comes back, nothing is kept', async () => {
     const k = keeper();

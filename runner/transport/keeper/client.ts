@@ -143,8 +143,18 @@ class KeptRemote implements Remote {
 export async function keptConnect(opts: ConnectOptions, k: KeeperSpec): Promise<Remote> {
   const { askHostKey: _ask, ...wire } = opts;
   const l = await link(k);
-  const r = await l.request({ op: 'open', opts: wire });
-  return new KeptRemote(opts.name, r.isRoot ?? false, l, r.handle!);
+  // The keeper connects within the connect timeout and probes within 2 s: one that says nothing far longer is
+  // stuck, and the caller connects directly instead (a plain Error, not the host's TransportError).
+  let timer: NodeJS.Timeout | undefined;
+  const stuck = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the connection keeper did not answer for ${opts.name}`)), opts.connectTimeoutMs + 5000);
+  });
+  try {
+    const r = await Promise.race([l.request({ op: 'open', opts: wire }), stuck]);
+    return new KeptRemote(opts.name, r.isRoot ?? false, l, r.handle!);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Hangs up on every keeper (a run's end does this by exiting); the kept connections stay with the keeper. */
