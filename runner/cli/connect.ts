@@ -47,8 +47,10 @@ export function connector(o: ConnectorOptions): (spec: HostSpec) => Promise<Remo
     if (!keeper) return connect(opts);
     return keptConnect(opts, keeper).catch((e: unknown) => {
       if (isTransportError(e)) throw e; // the host's own answer (auth, host key, unreachable)
-      keeperProblem ??= (e as Error).message;
-      o.warn?.(`connections are not kept: ${keeperProblem}`);
+      if (keeperProblem === undefined) {
+        keeperProblem = (e as Error).message;
+        o.warn?.(`connections are not kept: ${keeperProblem}`);
+      }
       return connect(opts);
     });
   };

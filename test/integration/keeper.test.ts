@@ -137,7 +137,10 @@ describe('connection keeper', () => {
   test('a keeper that never answers: given up after the connect timeout (+5 s) with a plain error, so the run connects directly', async () => {
     const socketPath = join(work, 'mute.sock');
     const accepted: Socket[] = [];
-    const mute = createServer((c) => void accepted.push(c)); // accepts, never replies
+    const mute = createServer((c) => {
+      accepted.push(c); // accepts, reads, never replies
+      c.resume();
+    });
     await new Promise<void>((ok) => mute.listen(socketPath, ok));
     try {
       const t0 = Date.now();
@@ -146,6 +149,8 @@ describe('connection keeper', () => {
       expect(isTransportError(e), 'not the host\'s error').toBe(false);
       expect((e as Error).message).toBe('the connection keeper did not answer for app1');
       expect(Date.now() - t0).toBeLessThan(8000);
+      // The link was hung up: a request left pending would keep the run's process alive after its end.
+      await expect.poll(() => accepted[0]!.readableEnded, { timeout: 2000 }).toBe(true);
     } finally {
       dropKeeperLinks();
       for (const c of accepted) c.destroy();

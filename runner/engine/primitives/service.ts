@@ -66,8 +66,9 @@ export function service(spec: ServiceSpec): Step {
       let said = '';
       for (const cmd of check.commands ?? []) said = await h.sh(cmd);
       // Debian's scripts can say "Action 'start' failed" and still exit 0 (apache2 when port 80 is taken):
-      // the service is running only when the check says so.
-      if ((check.commands ?? []).some((c) => c.endsWith(' start') || c.startsWith('systemctl start'))) await waitRunning(h, spec, status, said);
+      // the service is running only when the check says so. (The start is the last command.)
+      const { start } = changeCommands(await h.fact(initSystem), spec.name);
+      if (check.commands?.includes(start)) await waitRunning(h, spec, status, said);
     },
   };
 }

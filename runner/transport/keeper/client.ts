@@ -13,8 +13,10 @@ export interface KeeperSpec {
   startTimeoutMs?: number;
 }
 
-type Pending = { resolve(r: OkReply): void; reject(e: Error): void; onChunk?(chunk: string, stream: 'stdout' | 'stderr'): void };
+type Pending = { op: Request['op']; resolve(r: OkReply): void; reject(e: Error): void; onChunk?(chunk: string, stream: 'stdout' | 'stderr'): void };
 type RequestBody = Request extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
+
+const GONE = 'the connection keeper went away';
 
 class KeeperLink {
   private seq = 0;
@@ -25,7 +27,8 @@ class KeeperLink {
     socket.on('error', () => undefined);
     socket.on('close', () => {
       links.delete(this);
-      for (const p of this.pending.values()) p.reject(new TransportError('disconnected', 'the connection keeper went away'));
+      // A command in flight lost its connection; a host not yet opened can still be reached directly (plain Error).
+      for (const p of this.pending.values()) p.reject(p.op === 'open' ? new Error(GONE) : new TransportError('disconnected', GONE));
       this.pending.clear();
     });
   }
@@ -37,8 +40,8 @@ class KeeperLink {
   request(body: RequestBody, onChunk?: Pending['onChunk']): Promise<OkReply> {
     const id = ++this.seq;
     return new Promise((resolve, reject) => {
-      if (this.socket.destroyed) return reject(new TransportError('disconnected', 'the connection keeper went away'));
-      this.pending.set(id, { resolve, reject, ...(onChunk ? { onChunk } : {}) });
+      if (this.socket.destroyed) return reject(body.op === 'open' ? new Error(GONE) : new TransportError('disconnected', GONE));
+      this.pending.set(id, { op: body.op, resolve, reject, ...(onChunk ? { onChunk } : {}) });
       this.socket.ref();
       send(this.socket, { ...body, id } as Request);
     });
@@ -147,7 +150,10 @@ export async function keptConnect(opts: ConnectOptions, k: KeeperSpec): Promise<
   // stuck, and the caller connects directly instead (a plain Error, not the host's TransportError).
   let timer: NodeJS.Timeout | undefined;
   const stuck = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`the connection keeper did not answer for ${opts.name}`)), opts.connectTimeoutMs + 5000);
+    timer = setTimeout(() => {
+      reject(new Error(`the connection keeper did not answer for ${opts.name}`));
+      l.hangUp(); // or the request left pending would keep this process alive after the run
+    }, opts.connectTimeoutMs + 5000);
   });
   try {
     const r = await Promise.race([l.request({ op: 'open', opts: wire }), stuck]);
