@@ -80,12 +80,15 @@ export function parseCli(argv: string[], recipeOptions: readonly RunOption[], se
   }
   if (v.version) command = 'version';
 
-  const num = (flag: string, raw: unknown, min: number, max: number, dflt: number): number => {
+  /** `where` names the source of the value in the message: a flag (--concurrency) or a variable. */
+  const num = (where: string, raw: unknown, min: number, max: number, dflt: number): number => {
     if (raw === undefined) return dflt;
     const n = Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${flag}: expected an integer ${min}-${max}, found "${String(raw)}"`);
+    if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${where}: expected an integer ${min}-${max}, found "${String(raw)}"`);
     return n;
   };
+  // The flag wins over HAFORGE_KEEP_CONNECTIONS; an empty variable is no value.
+  const keepEnv = process.env.HAFORGE_KEEP_CONNECTIONS || undefined;
 
   const vars: Vars = {};
   for (const o of recipeOptions) {
@@ -101,7 +104,7 @@ export function parseCli(argv: string[], recipeOptions: readonly RunOption[], se
     if (o.choices && !o.choices.includes(String(raw))) {
       throw new UsageError(`--${f}: expected one of ${o.choices.join(', ')}, found "${String(raw)}"`);
     }
-    vars[o.name] = o.type === 'number' ? num(f, raw, o.min ?? 0, o.max ?? Number.MAX_SAFE_INTEGER, 0) : String(raw);
+    vars[o.name] = o.type === 'number' ? num(`--${f}`, raw, o.min ?? 0, o.max ?? Number.MAX_SAFE_INTEGER, 0) : String(raw);
   }
   const secretFiles: Record<string, string> = {};
   for (const s of secrets) if (s.fileFlag && typeof v[s.fileFlag] === 'string') secretFiles[s.name] = v[s.fileFlag] as string;
@@ -112,9 +115,12 @@ export function parseCli(argv: string[], recipeOptions: readonly RunOption[], se
     dryRun: Boolean(v['dry-run'] || v.check) || command === 'check',
     json: Boolean(v.json),
     verbose: Boolean(v.verbose),
-    concurrency: num('concurrency', v.concurrency, 1, 256, 32),
-    connectTimeoutS: num('connect-timeout', v['connect-timeout'], 1, 600, 10),
-    keepConnectionsS: num('keep-connections', v['keep-connections'] ?? keepFromEnv(), 0, 3600, 0),
+    concurrency: num('--concurrency', v.concurrency, 1, 256, 32),
+    connectTimeoutS: num('--connect-timeout', v['connect-timeout'], 1, 600, 10),
+    keepConnectionsS:
+      v['keep-connections'] !== undefined
+        ? num('--keep-connections', v['keep-connections'], 0, 3600, 0)
+        : num('HAFORGE_KEEP_CONNECTIONS', keepEnv, 0, 3600, 0),
     acceptNewHostKeys: Boolean(v['accept-new-host-keys']),
     yes: Boolean(v.yes),
     withDeps: Boolean(v['with-deps']),
@@ -148,14 +154,6 @@ function parseProblem(err: Error & { code?: string }, known: string[], secrets: 
     return `unknown option ${given}${guess ? `; did you mean --${guess}?` : ''} (see haforge --help)`;
   }
   return `${err.message.replace(/^.*?: /, '')} (see haforge --help)`;
-}
-
-/** HAFORGE_KEEP_CONNECTIONS, checked like the flag it stands for. */
-function keepFromEnv(): string | undefined {
-  const raw = process.env.HAFORGE_KEEP_CONNECTIONS;
-  if (raw === undefined || raw === '') return undefined;
-  if (!/^\d+$/.test(raw) || Number(raw) > 3600) throw new UsageError(`HAFORGE_KEEP_CONNECTIONS: expected an integer 0-3600, found "${raw}"`);
-  return raw;
 }
 
 function defaults(): CliOptions {

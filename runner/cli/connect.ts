@@ -47,10 +47,7 @@ export function connector(o: ConnectorOptions): (spec: HostSpec) => Promise<Remo
     if (!keeper) return connect(opts);
     return keptConnect(opts, keeper).catch((e: unknown) => {
       if (isTransportError(e)) throw e; // the host's own answer (auth, host key, unreachable)
-      if (keeperProblem === undefined) {
-        keeperProblem = (e as Error).message;
-        o.warn?.(`connections are not kept: ${keeperProblem}`);
-      }
+      giveUpKeeping(o, (e as Error).message);
       return connect(opts);
     });
   };
@@ -64,8 +61,14 @@ function keeperOf(o: ConnectorOptions): KeeperSpec | undefined {
     const socketPath = keeperSocketPath();
     return { socketPath, start: () => startKeeper(socketPath, o.keepConnectionsS!) };
   } catch (e) {
-    keeperProblem = (e as Error).message;
-    o.warn?.(`connections are not kept: ${keeperProblem}`);
+    giveUpKeeping(o, (e as Error).message);
     return undefined;
   }
+}
+
+/** From now on this process connects directly; said once. */
+function giveUpKeeping(o: ConnectorOptions, why: string): void {
+  if (keeperProblem !== undefined) return;
+  keeperProblem = why;
+  o.warn?.(`connections are not kept: ${why}`);
 }

@@ -102,7 +102,8 @@ describe('connection keeper', () => {
     const r = await keptConnect(opts(), k.spec);
     // The command ends its own sshd session process: the connection is gone mid-command.
     const cut = await r.run('kill -9 $PPID; sleep 2').catch((e: unknown) => e);
-    if (!isTransportError(cut)) expect((cut as { code: unknown }).code).toBeNull();
+    if (isTransportError(cut)) expect(cut.kind).toBe('disconnected');
+    else expect((cut as { code: unknown }).code, 'cut off, not finished').toBeNull();
     dropKeeperLinks();
     await new Promise((ok) => setTimeout(ok, 200));
     const again = await keptConnect(opts(), k.spec);

@@ -49,7 +49,7 @@ const dirOf = (path: string) => path.slice(0, path.lastIndexOf('/')) || '/';
 
 /** Leftovers younger than this may be another run's upload in flight (two runs at once on one host, or two
  * inventory names for one machine): they are left for a later run. */
-export const LEFTOVER_MIN_AGE_MIN = 2;
+const LEFTOVER_MIN_AGE_MIN = 2;
 
 /**
  * One round trip: stat and content together. Unless this is a dry run, it also removes what an earlier
@@ -61,7 +61,8 @@ function readCommand(h: HostContext, path: string): string {
   const p = quote(path);
   // A non-root login stages uploads in its home (see the transport): clean there too.
   const home = h.spec.user === 'root' ? '' : ` "$(getent passwd ${quote(h.spec.user)} | cut -d: -f6)"/${TEMP_PREFIX}*`;
-  // `find` only for what exists: the usual case, nothing left over, then starts no process.
+  // `find` only for what exists: with nothing left over (the usual case) a root login's read starts no process
+  // for it (a non-root one still looks up its home).
   const clean = h.dryRun
     ? ''
     : `for f in ${quote(dirOf(path))}/${TEMP_PREFIX}* ${quote(path + VALIDATE_SUFFIX)}${home}; do ` +
