@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { PROXY_MARK } from './proxy.js';
 import { labDown } from './down.js';
-import { DEFAULT_NAME, DEFAULT_WEB, MAX_WEB, SUITES, SUDO_USER, type Suite } from './paths.js';
+import { DEFAULT_NAME, DEFAULT_WEB, MAX_LB, MAX_WEB, SUITES, SUDO_USER, type Suite } from './paths.js';
 import { LabError } from './preflight.js';
 import { labStatus } from './status.js';
 import { labUp } from './up.js';
@@ -11,10 +11,11 @@ import type { LabInfo } from './state.js';
 
 export const LAB_HELP = `haforge lab: throwaway Debian hosts on this machine (root only)
 
-  haforge lab up [--suite bookworm|trixie] [--web N] [--subnet A.B.C] [--name NAME] [--block-services]
-      One load balancer (lb1) and N web nodes (web1..; default ${DEFAULT_WEB}, at most ${MAX_WEB}), each in its own
-      network namespace with sshd, on a private /24 (default: the first free 10.213.X). Writes an inventory,
-      known_hosts, an ssh config and keys into the lab's state folder and prints their paths.
+  haforge lab up [--suite bookworm|trixie] [--lb N] [--web N] [--subnet A.B.C] [--name NAME] [--block-services]
+      --lb N load balancers (lb1..; default 1, at most ${MAX_LB}) and --web N web nodes (web1..; default ${DEFAULT_WEB},
+      at most ${MAX_WEB}), each in its own network namespace with sshd, on a private /24 (default: the first free
+      10.213.X). Writes an inventory, known_hosts, an ssh config and keys into the lab's state folder and prints
+      their paths.
       --block-services: packages do not start their services on install (as in a Docker build).
   haforge lab status [--name NAME]   what is up, addresses, whether each sshd answers
   haforge lab down [--name NAME]     removes everything up made (keeps the base-image cache)
@@ -35,6 +36,7 @@ function parse(argv: string[]) {
     options: {
       suite: { type: 'string' },
       web: { type: 'string' },
+      lb: { type: 'string' },
       subnet: { type: 'string' },
       name: { type: 'string' },
       'block-services': { type: 'boolean' },
@@ -128,6 +130,10 @@ async function up(name: string, values: ReturnType<typeof parse>['values']): Pro
     err(`haforge lab up: --web must be a whole number from 1 to ${MAX_WEB}`);
     return 2;
   }
+  if (values.lb !== undefined && !/^\d+$/.test(values.lb)) {
+    err(`haforge lab up: --lb must be a whole number from 1 to ${MAX_LB}`);
+    return 2;
+  }
   // Hosts are detached and survive us; an interrupted up leaves things that `down` removes: say so.
   const onSignal = () => {
     err(`\ninterrupted: remove what was made with \`haforge lab down --name ${name}\``);
@@ -140,6 +146,7 @@ async function up(name: string, values: ReturnType<typeof parse>['values']): Pro
       name,
       suite: values.suite as Suite | undefined,
       web: values.web === undefined ? undefined : Number(values.web),
+      lb: values.lb === undefined ? undefined : Number(values.lb),
       subnet: values.subnet,
       blockServices: values['block-services'],
       log: err,

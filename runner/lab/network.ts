@@ -61,7 +61,7 @@ export async function addHostLinks(lab: string, hosts: HostNet[]): Promise<void>
   await ipBatch(hosts.map((h) => `link set ${vethName(lab, h.index)} master ${br} up`));
 }
 
-const hostNsRe = (lab: string) => new RegExp(`^${lab}-(lb1|web\\d+)$`);
+const hostNsRe = (lab: string) => new RegExp(`^${lab}-(lb\\d+|web\\d+)$`);
 const linkRe = (lab: string) => new RegExp(`^${lab}-(br|\\d+)$`);
 
 export async function labNetnses(lab: string): Promise<string[]> {

@@ -8,6 +8,9 @@ export const SUITES: readonly Suite[] = ['bookworm', 'trixie'];
 export const DEFAULT_NAME = 'hflab';
 export const DEFAULT_WEB = 2;
 export const MAX_WEB = 200;
+export const DEFAULT_LB = 1;
+/** One digit: host names stay lb1..lb9, and netns/link patterns stay simple. */
+export const MAX_LB = 9;
 /** The first host address in the /24 (.1 is the bridge). */
 export const FIRST_HOST = 10;
 /** Not 3142: an apt-cacher-ng the machine may run listens on *:3142 and would block our bind. */
@@ -49,8 +52,10 @@ export const bridgeName = (lab: string): string => `${lab}-br`;
 export const vethName = (lab: string, index: number): string => `${lab}-${index}`;
 export const netnsName = (lab: string, host: string): string => `${lab}-${host}`;
 
-export function hostNames(web: number): string[] {
-  return ['lb1', ...Array.from({ length: web }, (_, i) => `web${i + 1}`)];
+/** lb1..lbN first, then web1..webM: a host's index (its address and veth) follows this order. */
+export function hostNames(web: number, lb = DEFAULT_LB): string[] {
+  const numbered = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i + 1}`);
+  return [...numbered('lb', lb), ...numbered('web', web)];
 }
 
 /** Per-host folders inside the lab's state folder. */

@@ -4,6 +4,8 @@ import { sh } from './proc.js';
 
 /** Exit code for "this machine cannot run the lab" (not root, no namespaces...). */
 export const EXIT_UNSUPPORTED = 2;
+/** Exit code for a bad flag value (haforge's usage error). */
+export const EXIT_USAGE = 2;
 
 export class LabError extends Error {
   constructor(

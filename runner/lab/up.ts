@@ -7,27 +7,11 @@ import { labDown, labTraces } from './down.js';
 import { hostInitPid, hostPublicKey, initLogTail, mountRoot, startHost, writeHostFiles, type LabFiles } from './hosts.js';
 import { writeAccessFiles } from './inventory.js';
 import { addHostLinks, createBridge, subnetConflicts } from './network.js';
-import {
-  aptCacheDir,
-  baseDir,
-  bridgeName,
-  checkName,
-  DEFAULT_NAME,
-  DEFAULT_WEB,
-  FIRST_HOST,
-  hostNames,
-  MAX_WEB,
-  netnsName,
-  stateDir,
-  stateRoot,
-  SUDO_USER,
-  SUITES,
-  vethName,
-  type Suite,
-} from './paths.js';
-import { EXIT_UNSUPPORTED, LabError, ensureMachinePackages, machineProblem } from './preflight.js';
+import { aptCacheDir, bridgeName, checkName, DEFAULT_LB, DEFAULT_NAME, DEFAULT_WEB, MAX_LB, MAX_WEB, stateRoot, SUDO_USER, SUITES, type Suite } from './paths.js';
+import { planLab } from './plan.js';
+import { EXIT_UNSUPPORTED, EXIT_USAGE, LabError, ensureMachinePackages, machineProblem } from './preflight.js';
 import { alive, listDir, shx, tcpAnswers, trace, waitFor, withPidLock } from './proc.js';
-import { proxyUrl, startProxy } from './proxy.js';
+import { startProxy } from './proxy.js';
 import { CACHE_KEEP_DAYS, pruneAptCaches } from './cache-prune.js';
 import { INIT_SH } from './scripts.js';
 import { readLab, writeLab, type LabInfo } from './state.js';
@@ -37,6 +21,8 @@ export interface UpOptions {
   suite?: Suite;
   /** Number of web nodes (default 2). */
   web?: number;
+  /** Number of load balancers, lb1..lbN (default 1, at most 9). */
+  lb?: number;
   /** A.B.C of a private /24; default: the first free 10.213.X. */
   subnet?: string;
   /** Keep services from starting on package install (policy-rc.d exits 101). */
@@ -94,29 +80,40 @@ export function isHealthy(lab: LabInfo | undefined): lab is LabInfo {
   return lab.hosts.every((h) => hostInitPid(lab.stateDir, h.name, h.pid) !== undefined);
 }
 
-function validate(opts: UpOptions): { name: string; suite: Suite; web: number } {
+interface Validated {
+  name: string;
+  suite: Suite;
+  web: number;
+  lb: number;
+}
+
+function validate(opts: UpOptions): Validated {
   const name = opts.name ?? DEFAULT_NAME;
   const bad = checkName(name);
-  if (bad) throw new LabError(bad);
+  if (bad) throw new LabError(bad, EXIT_USAGE);
   const suite = opts.suite ?? 'bookworm';
-  if (!SUITES.includes(suite)) throw new LabError(`--suite must be one of ${SUITES.join(', ')}`);
+  if (!SUITES.includes(suite)) throw new LabError(`--suite must be one of ${SUITES.join(', ')}`, EXIT_USAGE);
   const web = opts.web ?? DEFAULT_WEB;
-  if (!Number.isInteger(web) || web < 1 || web > MAX_WEB) throw new LabError(`--web must be a whole number from 1 to ${MAX_WEB}`);
-  return { name, suite, web };
+  if (!Number.isInteger(web) || web < 1 || web > MAX_WEB) throw new LabError(`--web must be a whole number from 1 to ${MAX_WEB}`, EXIT_USAGE);
+  const lb = opts.lb ?? DEFAULT_LB;
+  if (!Number.isInteger(lb) || lb < 1 || lb > MAX_LB) throw new LabError(`--lb must be a whole number from 1 to ${MAX_LB}`, EXIT_USAGE);
+  return { name, suite, web, lb };
 }
 
 export async function labUp(opts: UpOptions = {}): Promise<LabUpResult> {
   const t0 = Date.now();
   const log = opts.log ?? (() => {});
-  const { name, suite, web } = validate(opts);
+  const want = validate(opts);
+  const { name, suite } = want;
   const problem = await machineProblem();
   if (problem) throw new LabError(problem, EXIT_UNSUPPORTED);
   mkdirSync(stateRoot(), { recursive: true });
   return withPidLock(path.join(stateRoot(), `.${name}.lock`), `bringing lab ${name} up`, log, async () => {
     const existing = readLab(name);
     if (isHealthy(existing)) {
-      if (existing.suite !== suite || existing.hosts.length !== web + 1)
-        log(`note: lab ${name} runs ${existing.suite} with ${existing.hosts.length - 1} web nodes; \`haforge lab down --name ${name}\` first to change it`);
+      const count = (g: 'lb' | 'web') => existing.hosts.filter((h) => h.group === g).length;
+      if (existing.suite !== suite || count('web') !== want.web || count('lb') !== want.lb)
+        log(`note: lab ${name} runs ${existing.suite} with ${count('lb')} load balancer(s) and ${count('web')} web nodes; \`haforge lab down --name ${name}\` first to change it`);
       return { ...existing, alreadyUp: true, seconds: (Date.now() - t0) / 1000 };
     }
     const traces = await labTraces(name);
@@ -126,7 +123,7 @@ export async function labUp(opts: UpOptions = {}): Promise<LabUpResult> {
     }
     await ensureMachinePackages(log);
     try {
-      const info = await build(name, suite, web, opts, log);
+      const info = await build(want, opts, log);
       return { ...info, alreadyUp: false, seconds: (Date.now() - t0) / 1000 };
     } catch (e) {
       // Nothing half-made stays behind (HAFORGE_LAB_KEEP_FAILED=1 keeps it for a look).
@@ -138,54 +135,16 @@ export async function labUp(opts: UpOptions = {}): Promise<LabUpResult> {
   });
 }
 
-async function build(name: string, suite: Suite, web: number, opts: UpOptions, log: (l: string) => void): Promise<LabInfo> {
+async function build(want: Validated, opts: UpOptions, log: (l: string) => void): Promise<LabInfo> {
   // Choosing a subnet and recording it in lab.json is one step under a lock: two labs brought up at the same
   // time would otherwise both take the first free one.
   return withPidLock(path.join(stateRoot(), '.subnet.lock'), 'choosing a subnet', log, async () => {
-    const subnet = await chooseSubnet(name, opts.subnet);
-    const info = plan(name, suite, web, subnet, opts);
+    const subnet = await chooseSubnet(want.name, opts.subnet);
+    const info = planLab({ ...want, subnet, blockServices: opts.blockServices });
     mkdirSync(info.stateDir, { recursive: true, mode: 0o700 });
     writeLab(info); // before anything is made: `down` finds it all even if we die next line
     return info;
   }).then((info) => make(info, log));
-}
-
-function plan(name: string, suite: Suite, web: number, subnet: string, opts: UpOptions): LabInfo {
-  const state = stateDir(name);
-  const gateway = `${subnet}.1`;
-  const names = hostNames(web);
-  const info: LabInfo = {
-    name,
-    suite,
-    subnet,
-    gateway,
-    bridge: bridgeName(name),
-    stateDir: state,
-    baseDir: baseDir(suite),
-    proxy: { url: proxyUrl(gateway), pid: 0 },
-    hosts: names.map((h, i) => ({
-      name: h,
-      group: h.startsWith('lb') ? 'lb' : 'web',
-      address: `${subnet}.${FIRST_HOST + i}`,
-      netns: netnsName(name, h),
-      veth: vethName(name, i),
-      root: path.join(state, 'hosts', h, 'root'),
-      pid: 0,
-    })),
-    files: {
-      inventory: path.join(state, 'inventory.yaml'),
-      inventoryAdmin: path.join(state, 'inventory-admin.yaml'),
-      sshConfig: path.join(state, 'ssh_config'),
-      knownHosts: path.join(state, 'known_hosts'),
-      key: path.join(state, 'id_ed25519'),
-      sudoPassword: path.join(state, 'sudo-password'),
-    },
-    sudoUser: SUDO_USER,
-    blockServices: !!opts.blockServices,
-    status: 'building',
-    createdAt: new Date().toISOString(),
-  };
-  return info;
 }
 
 async function make(info: LabInfo, log: (l: string) => void): Promise<LabInfo> {

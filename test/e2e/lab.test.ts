@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { loadInventory } from '../../runner/inventory/index.js';
 import { labDown, labExec, labStatus, labTraces, labUp, stateDir, type LabHost, type LabInfo } from '../../runner/lab/index.js';
 import { connect, type ConnectOptions, type Remote } from '../../runner/transport/index.js';
@@ -194,10 +195,12 @@ for (const lab of labs) {
 
 /** A lab of this file's own, so breaking it disturbs no other test. */
 describe.skipIf(!!skip)('life cycle of a small lab', () => {
-  const NAME = 'hfe2edn';
+  // From the e2e prefix, so two e2e runs on one machine do not share this lab either.
+  const NAME = `${process.env.HAFORGE_E2E_PREFIX || 'hfe2e'}dn`;
   const seen = { pids: [] as number[], netns: [] as string[], links: [] as string[], state: '' };
   const log: string[] = [];
-  const up = () => labUp({ name: NAME, web: 1, log: (l) => log.push(l) });
+  // Two LBs: `--lb N` is proved here, where a lab is brought up anyway.
+  const up = () => labUp({ name: NAME, lb: 2, web: 1, log: (l) => log.push(l) });
 
   afterAll(async () => {
     await labDown(NAME).catch(() => {});
@@ -215,12 +218,27 @@ describe.skipIf(!!skip)('life cycle of a small lab', () => {
     const lab = await up();
     remember(lab);
     expect(lab.alreadyUp).toBe(false);
-    expect(lab.hosts.map((h) => h.name)).toEqual(['lb1', 'web1']);
+    expect(lab.hosts.map((h) => [h.name, h.group])).toEqual([['lb1', 'lb'], ['lb2', 'lb'], ['web1', 'web']]);
     console.log(`warm up of ${lab.hosts.length} hosts: ${lab.seconds.toFixed(2)} s`);
     expect(lab.seconds).toBeLessThan(15);
+    // Both LBs answer SSH under their own names, and both are in groups.lb of the inventory.
+    for (const h of lab.hosts.filter((x) => x.group === 'lb')) {
+      const r = await withRemote(connectOpts(lab, h), (remote) => remote.run('hostname'));
+      expect(r.stdout.trim()).toBe(h.name);
+    }
+    const inv = parseYaml(readFileSync(lab.files.inventory, 'utf8')) as { groups: { lb: { hosts: Record<string, unknown> } } };
+    expect(Object.keys(inv.groups.lb.hosts)).toEqual(['lb1', 'lb2']);
+    expect(readFileSync(lab.files.sshConfig, 'utf8')).toMatch(/Host lb2\n/);
     const again = await up();
     expect(again.alreadyUp).toBe(true);
     expect(again.subnet).toBe(lab.subnet);
+  });
+
+  // Skipped: runner/inventory/load.ts still refuses a second LB ("exactly one load balancer"); another branch
+  // lifts that rule in main. Unskip once it has landed: the 2-LB inventory must then load as written.
+  test.skip("the 2-LB lab's inventory loads with haforge's own loader", () => {
+    const inv = loadInventory(path.join(stateDir(NAME), 'inventory.yaml'));
+    expect(inv.groups.lb).toEqual(['lb1', 'lb2']);
   });
 
   test('leftovers of a crashed lab are cleaned by the next up', async () => {
@@ -268,7 +286,7 @@ describe.skipIf(!!skip)('life cycle of a small lab', () => {
     child.kill('SIGINT');
     const code = await exited;
     expect(code === 130 || code === 0, output).toBe(true);
-    if (code === 130) expect(output).toMatch(/haforge lab down --name hfe2edn/);
+    if (code === 130) expect(output).toContain(`haforge lab down --name ${NAME}`);
     const info = (await labStatus(NAME)).info;
     if (info) remember(info);
     seen.state = stateDir(NAME);
