@@ -1,16 +1,17 @@
 // The cached base root filesystem of a suite: debootstrap minbase plus what every lab host shares. Hosts mount
 // it read-only as an overlay's lower layer, so it is built once, atomically, and never changed while mounted.
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { baseDir, cacheRoot, MIRROR_HOST, SUDO_USER, type Suite } from './paths.js';
+import { BASE_VERSION, baseDir, cacheRoot, MIRROR_HOST, SUDO_USER, type Suite } from './paths.js';
 import { alive, listDir, sh, shx, trace, unmountUnder, withPidLock } from './proc.js';
 import { HOST_INIT, policyRcD } from './scripts.js';
 import { LabError } from './preflight.js';
 
-/** Bump when the customisation below changes: an older cached base is then rebuilt (when no lab uses it). */
-export const BASE_VERSION = 1;
 const MARKER = 'etc/haforge-lab-base';
-const PACKAGES = ['openssh-server', 'sudo', 'curl', 'tini', 'procps', 'iproute2', 'netbase'];
+// systemd, systemd-sysv and dbus for systemd hosts; tini for sysv hosts (which never start systemd).
+const PACKAGES = ['openssh-server', 'sudo', 'curl', 'tini', 'procps', 'iproute2', 'netbase', 'systemd', 'systemd-sysv', 'dbus'];
+/** Timers that would run apt on their own in the middle of a test (holding the dpkg lock): masked. */
+const MASKED_UNITS = ['apt-daily.timer', 'apt-daily-upgrade.timer'];
 const PATH_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 function baseVersion(dir: string): number | undefined {
@@ -68,6 +69,16 @@ function customise(dir: string, suite: Suite): void {
   // A throwaway host on overlayfs: fsync per file only slows dpkg down.
   put('etc/dpkg/dpkg.cfg.d/haforge-lab', 'force-unsafe-io\n');
   put('sbin/host-init', HOST_INIT, 0o755);
+  // Every host must get its own machine ID at its first boot: an empty file (systemd fills it in), and no
+  // D-Bus copy (systemd 257 would take that one, and every host would share it).
+  put('etc/machine-id', '', 0o444);
+  rmSync(path.join(dir, 'var/lib/dbus/machine-id'), { force: true });
+  for (const unit of MASKED_UNITS) {
+    const link = path.join(dir, 'etc/systemd/system', unit);
+    mkdirSync(path.dirname(link), { recursive: true });
+    rmSync(link, { force: true });
+    symlinkSync('/dev/null', link);
+  }
   put('usr/sbin/policy-rc.d', policyRcD(false), 0o755);
   put(MARKER, `version=${BASE_VERSION} suite=${suite} built=${new Date().toISOString()}\n`);
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { PROXY_MARK } from './proxy.js';
 import { labDown } from './down.js';
-import { DEFAULT_NAME, DEFAULT_WEB, MAX_LB, MAX_WEB, SUITES, SUDO_USER, type Suite } from './paths.js';
+import { DEFAULT_NAME, DEFAULT_WEB, INITS, MAX_LB, MAX_WEB, SUITES, SUDO_USER, type Init, type Suite } from './paths.js';
 import { LabError } from './preflight.js';
 import { labStatus } from './status.js';
 import { labUp } from './up.js';
@@ -11,11 +11,14 @@ import type { LabInfo } from './state.js';
 
 export const LAB_HELP = `haforge lab: throwaway Debian hosts on this machine (root only)
 
-  haforge lab up [--suite bookworm|trixie] [--lb N] [--web N] [--subnet A.B.C] [--name NAME] [--block-services]
+  haforge lab up [--suite bookworm|trixie] [--init systemd|sysv] [--lb N] [--web N] [--subnet A.B.C] [--name NAME]
+                 [--block-services]
       --lb N load balancers (lb1..; default 1, at most ${MAX_LB}) and --web N web nodes (web1..; default ${DEFAULT_WEB},
       at most ${MAX_WEB}), each in its own network namespace with sshd, on a private /24 (default: the first free
       10.213.X). Writes an inventory, known_hosts, an ssh config and keys into the lab's state folder and prints
       their paths.
+      --init: the hosts' PID 1: systemd (default; one systemd-nspawn --boot per host, needs systemd-container
+      and cgroup2) or sysv (tini, sshd started by its init script; works without either).
       --block-services: packages do not start their services on install (as in a Docker build).
   haforge lab status [--name NAME]   what is up, addresses, whether each sshd answers
   haforge lab down [--name NAME]     removes everything up made (keeps the base-image cache)
@@ -35,6 +38,7 @@ function parse(argv: string[]) {
     strict: true,
     options: {
       suite: { type: 'string' },
+      init: { type: 'string' },
       web: { type: 'string' },
       lb: { type: 'string' },
       subnet: { type: 'string' },
@@ -130,6 +134,10 @@ async function up(name: string, values: ReturnType<typeof parse>['values']): Pro
     err(`haforge lab up: --web must be a whole number from 1 to ${MAX_WEB}`);
     return 2;
   }
+  if (values.init !== undefined && !INITS.includes(values.init as Init)) {
+    err(`haforge lab up: --init must be one of ${INITS.join(', ')}`);
+    return 2;
+  }
   if (values.lb !== undefined && !/^\d+$/.test(values.lb)) {
     err(`haforge lab up: --lb must be a whole number from 1 to ${MAX_LB}`);
     return 2;
@@ -145,6 +153,7 @@ async function up(name: string, values: ReturnType<typeof parse>['values']): Pro
     const lab = await labUp({
       name,
       suite: values.suite as Suite | undefined,
+      init: values.init as Init | undefined,
       web: values.web === undefined ? undefined : Number(values.web),
       lb: values.lb === undefined ? undefined : Number(values.lb),
       subnet: values.subnet,
@@ -154,7 +163,7 @@ async function up(name: string, values: ReturnType<typeof parse>['values']): Pro
     out(
       lab.alreadyUp
         ? `lab ${name} is already up (${lab.suite}):`
-        : `lab ${name} is up (Debian ${lab.suite}, ${lab.hosts.length} hosts) in ${lab.seconds.toFixed(1)} s:`,
+        : `lab ${name} is up (Debian ${lab.suite}, ${lab.init}, ${lab.hosts.length} hosts) in ${lab.seconds.toFixed(1)} s:`,
     );
     describe(lab).forEach((l) => out(l));
     return 0;
@@ -174,7 +183,7 @@ async function status(name: string): Promise<number> {
     out(`lab ${name} is broken: ${s.traces.join(', ')}; remove it with \`haforge lab down --name ${name}\``);
     return 1;
   }
-  out(`lab ${name} (Debian ${s.info.suite}, ${s.info.subnet}.0/24): ${s.state}`);
+  out(`lab ${name} (Debian ${s.info.suite}, ${s.info.init}, ${s.info.subnet}.0/24): ${s.state}`);
   for (const h of s.hosts) out(`  ${h.name.padEnd(6)} ${h.address.padEnd(15)} ${h.running ? 'running' : 'stopped'}  sshd ${h.sshd ? 'answers' : 'does not answer'}`);
   out(`  apt proxy ${s.info.proxy.url}: ${s.proxy ? 'running' : 'stopped'}`);
   out(`  inventory: ${s.info.files.inventory}`);

@@ -7,6 +7,7 @@ import { checkName, hostDirs, stateDir } from './paths.js';
 import { alive, cmdline, listDir, mountsUnder, sh, trace, unmountUnder, waitFor } from './proc.js';
 import { labLinks, labNetnses, netnsPids, removeNetwork } from './network.js';
 import { hostMarkers, stopHost } from './hosts.js';
+import { cgroupPids, labCgroups, removeCgroups } from './nspawn.js';
 import { proxyDir, stopProxy, PROXY_MARK } from './proxy.js';
 import { readLab } from './state.js';
 import { LabError, machineProblem, EXIT_UNSUPPORTED } from './preflight.js';
@@ -29,7 +30,8 @@ export async function labTraces(name: string): Promise<string[]> {
   for (const ns of await labNetnses(name)) traces.push(`network namespace ${ns}`);
   for (const link of await labLinks(name)) traces.push(`link ${link}`);
   for (const m of mountsUnder(state)) traces.push(`mount ${m}`);
-  for (const h of lab?.hosts ?? []) if (isOurs(h.pid, hostMarkers(state, h.name))) traces.push(`host process ${h.pid} (${h.name})`);
+  for (const h of lab?.hosts ?? []) if (isOurs(h.pid, hostMarkers(state, h.name, lab!.init))) traces.push(`host process ${h.pid} (${h.name})`);
+  for (const cg of labCgroups(name)) traces.push(`cgroup ${cg}`);
   const proxy = lab?.proxy.pid || recordedProxyPid(state);
   if (proxy && isOurs(proxy, [PROXY_MARK, proxyDir(state)])) traces.push(`apt proxy process ${proxy}`);
   return traces;
@@ -60,10 +62,12 @@ export async function labDown(name: string, opts: DownOptions = {}): Promise<boo
   // 1. Host processes: by recorded PID, then anything still inside the lab's namespaces.
   const hostNames = new Set([...(lab?.hosts.map((h) => h.name) ?? []), ...listDir(path.join(state, 'hosts'))]);
   await Promise.all(
-    [...hostNames].map((h) => stopHost(state, h, lab?.hosts.find((x) => x.name === h)?.pid || undefined)),
+    [...hostNames].map((h) => stopHost(state, h, lab?.hosts.find((x) => x.name === h)?.pid || undefined, lab?.init ?? 'sysv')),
   );
   const strays: number[] = [];
   for (const ns of await labNetnses(name)) strays.push(...(await netnsPids(ns)));
+  // A systemd host's nspawn runs in the machine's network: its cgroup (ours by construction) finds it.
+  for (const cg of labCgroups(name)) strays.push(...cgroupPids(cg));
   for (const pid of strays) {
     try {
       process.kill(pid, 'SIGKILL'); // inside the lab's own namespace: ours by construction
@@ -73,6 +77,7 @@ export async function labDown(name: string, opts: DownOptions = {}): Promise<boo
   }
   await waitFor(() => strays.every((p) => !alive(p)), 3000);
   trace(`hosts stopped (${strays.length} strays)`);
+  await removeCgroups(name);
   // 2. Network: namespaces (their veth ends go with them), leftover veths, the bridge.
   await removeNetwork(name);
   trace('network removed');

@@ -28,7 +28,7 @@ export async function labExec(lab: LabInfo | string, hostName: string, cmd: stri
   if (!info) throw new LabError(`lab ${String(lab)} is not up`);
   const host = info.hosts.find((h) => h.name === hostName);
   if (!host) throw new LabError(`lab ${info.name} has no host ${hostName} (hosts: ${info.hosts.map((h) => h.name).join(', ')})`);
-  const init = hostInitPid(info.stateDir, host.name, host.pid);
+  const init = hostInitPid(info.stateDir, host.name, host.pid, info.init);
   if (!init) throw new LabError(`host ${hostName} of lab ${info.name} is not running`);
   const argv = ['-t', String(init), '-m', '-u', '-i', '-n', '-p', '-r', '-w', 'env', '-i', ...HOST_ENV, 'sh', '-c', cmd];
   return new Promise((resolve, reject) => {

@@ -1,9 +1,10 @@
-// One lab host: an overlay root over the cached base, its own files in the upper layer, and a first process
-// (init.sh -> tini -> host-init -> sshd) in the host's network, mount, UTS, IPC and PID namespaces.
+// One lab host: an overlay root over the cached base, its own files in the upper layer, and a first process in
+// the host's namespaces: systemd-nspawn -> systemd (nspawn.ts), or for sysv hosts init.sh -> tini -> host-init -> sshd.
 import { spawn } from 'node:child_process';
 import { chownSync, closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { hostDirs, netnsName, SUDO_USER } from './paths.js';
+import { hostDirs, netnsName, SUDO_USER, type Init } from './paths.js';
+import { stopSystemdHost, systemdPid } from './nspawn.js';
 import { alive, children, cmdline, killIfOurs, shx, waitFor } from './proc.js';
 import { policyRcD } from './scripts.js';
 import { LabError } from './preflight.js';
@@ -86,26 +87,33 @@ export function startHost(lab: string, state: string, host: string, address: str
   return child.pid;
 }
 
-/** Markers a recorded host PID's command line must still show before we signal it. */
-export function hostMarkers(state: string, host: string): string[] {
-  return ['unshare', hostDirs(state, host).root];
-}
-
-/** The host's PID 1 (tini), as seen from the machine, or undefined when the host is not running. */
-export function hostInitPid(state: string, host: string, unsharePid: number | undefined): number | undefined {
-  if (!unsharePid || !alive(unsharePid)) return undefined;
-  const argv = cmdline(unsharePid)?.join(' ') ?? '';
-  if (!hostMarkers(state, host).every((m) => argv.includes(m))) return undefined;
-  return children(unsharePid)[0];
+/** Markers a recorded host PID's command line must still show before we signal it (nspawn.sh, then nspawn). */
+export function hostMarkers(state: string, host: string, init: Init): string[] {
+  return [init === 'systemd' ? 'nspawn' : 'unshare', hostDirs(state, host).root];
 }
 
 /**
- * Kills a host: SIGKILL to its PID 1 makes the kernel kill everything in its PID namespace; then unshare
- * (which waits for it) exits. Both only after checking the recorded PID is still ours.
+ * The host's PID 1 (systemd or tini), as seen from the machine, or undefined when the host is not running.
+ * firstPid is the recorded PID: systemd-nspawn or unshare, whose child is the host's PID 1.
  */
-export async function stopHost(state: string, host: string, unsharePid: number | undefined): Promise<void> {
+export function hostInitPid(state: string, host: string, firstPid: number | undefined, init: Init): number | undefined {
+  if (!firstPid || !alive(firstPid)) return undefined;
+  const argv = cmdline(firstPid)?.join(' ') ?? '';
+  if (!hostMarkers(state, host, init).every((m) => argv.includes(m))) return undefined;
+  return init === 'systemd' ? systemdPid(firstPid) : children(firstPid)[0];
+}
+
+/**
+ * Stops a host, only after checking the recorded PID is still ours. systemd: an orderly poweroff (nspawn.ts).
+ * sysv: SIGKILL to its PID 1 makes the kernel kill everything in its PID namespace; then unshare exits.
+ */
+export async function stopHost(state: string, host: string, unsharePid: number | undefined, hostInit: Init): Promise<void> {
   if (!unsharePid) return;
-  const init = hostInitPid(state, host, unsharePid);
+  if (hostInit === 'systemd') {
+    if (!hostMarkers(state, host, hostInit).every((m) => (cmdline(unsharePid)?.join(' ') ?? '').includes(m))) return;
+    return stopSystemdHost(unsharePid, hostInitPid(state, host, unsharePid, hostInit));
+  }
+  const init = hostInitPid(state, host, unsharePid, hostInit);
   if (init) {
     try {
       process.kill(init, 'SIGKILL');
@@ -115,7 +123,7 @@ export async function stopHost(state: string, host: string, unsharePid: number |
     if (await waitFor(() => !alive(unsharePid) && !alive(init), 3000)) return;
   }
   // No PID 1 yet (or it would not die): end unshare itself; `down` then sweeps the namespace's PIDs.
-  killIfOurs(unsharePid, hostMarkers(state, host));
+  killIfOurs(unsharePid, hostMarkers(state, host, hostInit));
   await waitFor(() => !alive(unsharePid), 3000);
 }
 

@@ -4,6 +4,15 @@ import path from 'node:path';
 
 export type Suite = 'bookworm' | 'trixie';
 export const SUITES: readonly Suite[] = ['bookworm', 'trixie'];
+/** A host's PID 1: systemd under systemd-nspawn (as on every Debian server), or tini + sshd (the legacy lab). */
+export type Init = 'systemd' | 'sysv';
+export const INITS: readonly Init[] = ['systemd', 'sysv'];
+export const DEFAULT_INIT: Init = 'systemd';
+/**
+ * Bump when the base image's content changes. It is part of the cache folder's name, so branches (or
+ * installed versions) that want different bases never rebuild each other's out from under a lab.
+ */
+export const BASE_VERSION = 2;
 
 export const DEFAULT_NAME = 'hflab';
 export const DEFAULT_WEB = 2;
@@ -34,9 +43,13 @@ export function stateRoot(): string {
   return process.env.HAFORGE_LAB_STATE || '/var/lib/haforge/lab';
 }
 
+/** One base per suite serves both inits: it has systemd, and a tini host simply never starts it. */
 export function baseDir(suite: Suite): string {
-  return path.join(cacheRoot(), `base-${suite}`);
+  return path.join(cacheRoot(), `base-${suite}-v${BASE_VERSION}`);
 }
+
+/** A systemd host's own cgroup (under each hierarchy root), made before nspawn starts and removed by down. */
+export const cgroupName = (lab: string, host: string): string => `haforge-${lab}-${host}`;
 
 /** The apt proxy's cache survives `down`; one per lab name because two running instances must not share one. */
 export function aptCacheDir(name: string): string {

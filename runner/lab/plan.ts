@@ -1,13 +1,14 @@
 // What a lab will be, before anything is made: host names, groups, addresses, names of kernel objects and the
 // files up writes. Pure (no machine access), so the naming and the inventory it feeds are unit-tested.
 import path from 'node:path';
-import { baseDir, bridgeName, FIRST_HOST, hostNames, netnsName, stateDir, SUDO_USER, vethName, type Suite } from './paths.js';
+import { baseDir, bridgeName, FIRST_HOST, hostNames, netnsName, stateDir, SUDO_USER, vethName, type Init, type Suite } from './paths.js';
 import { proxyUrl } from './proxy.js';
 import type { LabInfo } from './state.js';
 
 export interface PlanInput {
   name: string;
   suite: Suite;
+  init: Init;
   lb: number;
   web: number;
   subnet: string;
@@ -20,6 +21,7 @@ export function planLab(p: PlanInput): LabInfo {
   return {
     name: p.name,
     suite: p.suite,
+    init: p.init,
     subnet: p.subnet,
     gateway,
     bridge: bridgeName(p.name),

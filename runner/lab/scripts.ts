@@ -58,3 +58,23 @@ exec sleep infinity
 export function policyRcD(block: boolean): string {
   return `#!/bin/sh\n# haforge lab: ${block ? 'service starts blocked (--block-services)' : 'services start on install, as on a real Debian'}\nexit ${block ? 101 : 0}\n`;
 }
+
+/**
+ * How a systemd host starts: `sh nspawn.sh ROOT NAME ADDR/24 NETNS CGROUP...`. The namespace's links are set
+ * here (nspawn only joins the namespace), the shell moves into the host's own cgroups, then becomes
+ * systemd-nspawn. --keep-unit and --register=no: there is no systemd on the machine to make a scope or keep
+ * a registry. A unified hierarchy inside: pure cgroup2, which systemd 257 wants and 258 will require.
+ */
+export const NSPAWN_SH = `#!/bin/sh
+set -eu
+root=$1 name=$2 addr=$3 ns=$4
+shift 4
+ip netns exec "$ns" sh -c 'for i in all default eth0; do echo 1 > /proc/sys/net/ipv6/conf/$i/disable_ipv6 2>/dev/null || true; done'
+ip -n "$ns" link set lo up
+ip -n "$ns" addr add "$addr" dev eth0
+ip -n "$ns" link set eth0 up
+for cg in "$@"; do echo $$ > "$cg/cgroup.procs"; done
+export SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1
+exec systemd-nspawn --quiet --directory="$root" --machine="$name" --boot --register=no --keep-unit \\
+  --console=read-only --network-namespace-path="/run/netns/$ns" --resolv-conf=off --timezone=off --link-journal=no
+`;

@@ -2,7 +2,7 @@
 // things are made, so `down` knows the PIDs of a half-built lab too.
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { stateDir, type Suite } from './paths.js';
+import { stateDir, type Init, type Suite } from './paths.js';
 
 export interface LabHost {
   /** lb1, web1, web2, ... (also the host's hostname and its name in the inventory) */
@@ -15,7 +15,7 @@ export interface LabHost {
   veth: string;
   /** The host's root filesystem as mounted on the machine (overlay over the base). */
   root: string;
-  /** PID of the host's `unshare` on the machine; its child is the host's PID 1 (tini). 0 until started. */
+  /** PID of the host's systemd-nspawn (or sysv: `unshare`) on the machine; its child is the host's PID 1. 0 until started. */
   pid: number;
 }
 
@@ -35,6 +35,8 @@ export interface LabFilesInfo {
 export interface LabInfo {
   name: string;
   suite: Suite;
+  /** What runs as the hosts' PID 1. */
+  init: Init;
   /** A.B.C of the lab's /24. */
   subnet: string;
   /** The bridge address (.1): the machine side, where the apt proxy listens. */
@@ -58,7 +60,9 @@ export function labJsonPath(name: string): string {
 
 export function readLab(name: string): LabInfo | undefined {
   try {
-    return JSON.parse(readFileSync(labJsonPath(name), 'utf8')) as LabInfo;
+    const lab = JSON.parse(readFileSync(labJsonPath(name), 'utf8')) as Omit<LabInfo, 'init'> & { init?: Init };
+    // A lab.json written before systemd hosts existed: its hosts are sysv.
+    return { ...lab, init: lab.init ?? 'sysv' };
   } catch {
     return undefined;
   }

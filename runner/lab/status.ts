@@ -36,7 +36,7 @@ export async function labStatus(name: string): Promise<LabStatus> {
   if (!info) return { name, state: traces.length ? 'broken' : 'absent', hosts: [], proxy: false, traces };
   const hosts = await Promise.all(
     info.hosts.map(async (h) => {
-      const running = hostInitPid(info.stateDir, h.name, h.pid) !== undefined;
+      const running = hostInitPid(info.stateDir, h.name, h.pid, info.init) !== undefined;
       return { name: h.name, address: h.address, running, sshd: running && (await tcpAnswers(h.address, 22, 'SSH-', 1000)) };
     }),
   );

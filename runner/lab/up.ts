@@ -4,16 +4,33 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ensureBase } from './base-image.js';
 import { labDown, labTraces } from './down.js';
-import { hostInitPid, hostPublicKey, initLogTail, mountRoot, startHost, writeHostFiles, type LabFiles } from './hosts.js';
+import { startHosts } from './boot.js';
+import { hostInitPid, hostPublicKey, mountRoot, writeHostFiles, type LabFiles } from './hosts.js';
+import { systemdProblem } from './nspawn.js';
 import { writeAccessFiles } from './inventory.js';
 import { addHostLinks, createBridge, subnetConflicts } from './network.js';
-import { aptCacheDir, bridgeName, checkName, DEFAULT_LB, DEFAULT_NAME, DEFAULT_WEB, MAX_LB, MAX_WEB, stateRoot, SUDO_USER, SUITES, type Suite } from './paths.js';
+import {
+  aptCacheDir,
+  bridgeName,
+  checkName,
+  DEFAULT_INIT,
+  DEFAULT_LB,
+  DEFAULT_NAME,
+  DEFAULT_WEB,
+  INITS,
+  MAX_LB,
+  MAX_WEB,
+  stateRoot,
+  SUDO_USER,
+  SUITES,
+  type Init,
+  type Suite,
+} from './paths.js';
 import { planLab } from './plan.js';
 import { EXIT_UNSUPPORTED, EXIT_USAGE, LabError, ensureMachinePackages, machineProblem } from './preflight.js';
-import { alive, listDir, shx, tcpAnswers, trace, waitFor, withPidLock } from './proc.js';
+import { alive, listDir, shx, trace, withPidLock } from './proc.js';
 import { startProxy } from './proxy.js';
 import { CACHE_KEEP_DAYS, pruneAptCaches } from './cache-prune.js';
-import { INIT_SH } from './scripts.js';
 import { readLab, writeLab, type LabInfo } from './state.js';
 
 export interface UpOptions {
@@ -23,6 +40,8 @@ export interface UpOptions {
   web?: number;
   /** Number of load balancers, lb1..lbN (default 1, at most 9). */
   lb?: number;
+  /** PID 1 of the hosts: systemd (default) or sysv (tini + sshd). */
+  init?: Init;
   /** A.B.C of a private /24; default: the first free 10.213.X. */
   subnet?: string;
   /** Keep services from starting on package install (policy-rc.d exits 101). */
@@ -77,12 +96,13 @@ async function chooseSubnet(name: string, requested: string | undefined): Promis
 /** Up and healthy: every recorded host has its PID 1, and the proxy runs. */
 export function isHealthy(lab: LabInfo | undefined): lab is LabInfo {
   if (!lab || lab.status !== 'up' || !alive(lab.proxy.pid)) return false;
-  return lab.hosts.every((h) => hostInitPid(lab.stateDir, h.name, h.pid) !== undefined);
+  return lab.hosts.every((h) => hostInitPid(lab.stateDir, h.name, h.pid, lab.init) !== undefined);
 }
 
 interface Validated {
   name: string;
   suite: Suite;
+  init: Init;
   web: number;
   lb: number;
 }
@@ -97,7 +117,9 @@ function validate(opts: UpOptions): Validated {
   if (!Number.isInteger(web) || web < 1 || web > MAX_WEB) throw new LabError(`--web must be a whole number from 1 to ${MAX_WEB}`, EXIT_USAGE);
   const lb = opts.lb ?? DEFAULT_LB;
   if (!Number.isInteger(lb) || lb < 1 || lb > MAX_LB) throw new LabError(`--lb must be a whole number from 1 to ${MAX_LB}`, EXIT_USAGE);
-  return { name, suite, web, lb };
+  const init = opts.init ?? DEFAULT_INIT;
+  if (!INITS.includes(init)) throw new LabError(`--init must be one of ${INITS.join(', ')}`, EXIT_USAGE);
+  return { name, suite, init, web, lb };
 }
 
 export async function labUp(opts: UpOptions = {}): Promise<LabUpResult> {
@@ -105,15 +127,15 @@ export async function labUp(opts: UpOptions = {}): Promise<LabUpResult> {
   const log = opts.log ?? (() => {});
   const want = validate(opts);
   const { name, suite } = want;
-  const problem = await machineProblem();
+  const problem = (await machineProblem()) ?? (want.init === 'systemd' ? await systemdProblem() : undefined);
   if (problem) throw new LabError(problem, EXIT_UNSUPPORTED);
   mkdirSync(stateRoot(), { recursive: true });
   return withPidLock(path.join(stateRoot(), `.${name}.lock`), `bringing lab ${name} up`, log, async () => {
     const existing = readLab(name);
     if (isHealthy(existing)) {
       const count = (g: 'lb' | 'web') => existing.hosts.filter((h) => h.group === g).length;
-      if (existing.suite !== suite || count('web') !== want.web || count('lb') !== want.lb)
-        log(`note: lab ${name} runs ${existing.suite} with ${count('lb')} load balancer(s) and ${count('web')} web nodes; \`haforge lab down --name ${name}\` first to change it`);
+      if (existing.suite !== suite || existing.init !== want.init || count('web') !== want.web || count('lb') !== want.lb)
+        log(`note: lab ${name} runs ${existing.suite} (${existing.init}) with ${count('lb')} load balancer(s) and ${count('web')} web nodes; \`haforge lab down --name ${name}\` first to change it`);
       return { ...existing, alreadyUp: true, seconds: (Date.now() - t0) / 1000 };
     }
     const traces = await labTraces(name);
@@ -183,13 +205,7 @@ async function make(info: LabInfo, log: (l: string) => void): Promise<LabInfo> {
   writeAccessFiles(info, hostKeys);
   trace('host files written');
 
-  const initSh = path.join(state, 'init.sh');
-  writeFileSync(initSh, INIT_SH, { mode: 0o755 });
-  for (const h of info.hosts) h.pid = startHost(name, state, h.name, h.address, initSh);
-  writeLab(info);
-  trace('hosts started');
-  await waitForSsh(info);
-  trace('all sshd answer');
+  await startHosts(info, log);
   info.status = 'up';
   writeLab(info);
   return info;
@@ -203,21 +219,4 @@ async function shadowLine(root: string, password: string): Promise<string> {
     .find((l) => l.startsWith(`${SUDO_USER}:`));
   if (!line) throw new LabError(`chpasswd did not set a password for ${SUDO_USER}`);
   return line;
-}
-
-async function waitForSsh(info: LabInfo): Promise<void> {
-  const limit = 20_000 + 500 * info.hosts.length;
-  await Promise.all(
-    info.hosts.map(async (h) => {
-      let died = false;
-      const ok = await waitFor(async () => {
-        if (!alive(h.pid)) return (died = true);
-        return tcpAnswers(h.address, 22, 'SSH-', 500);
-      }, limit);
-      if (!ok || died) {
-        const why = died ? 'its first process exited' : `sshd did not answer within ${limit / 1000} s`;
-        throw new LabError(`host ${h.name}: ${why}; init log: ${initLogTail(info.stateDir, h.name) || '(empty)'}`);
-      }
-    }),
-  );
 }

@@ -5,7 +5,7 @@ import { inventoryAdminYaml, inventoryYaml, knownHosts, sshConfig } from '../../
 import { hostNames, MAX_LB } from '../../runner/lab/paths.js';
 import { planLab } from '../../runner/lab/plan.js';
 
-const plan = (lb: number, web: number) => planLab({ name: 'sdt', suite: 'bookworm', lb, web, subnet: '10.99.7' });
+const plan = (lb: number, web: number) => planLab({ name: 'sdt', suite: 'bookworm', init: 'systemd', lb, web, subnet: '10.99.7' });
 
 describe('lab host names', () => {
   it('one LB by default, then the web nodes', () => {
