@@ -13,7 +13,7 @@ import { writeLab, type LabHost, type LabInfo } from './state.js';
 /** A systemd host that has not finished booting by then is a failure: its failed units are named. */
 export const BOOT_LIMIT_S = 60;
 
-export async function startHosts(info: LabInfo, log: (l: string) => void): Promise<void> {
+export async function startHosts(info: LabInfo, log: (l: string) => void, limitS = BOOT_LIMIT_S): Promise<void> {
   const script = path.join(info.stateDir, info.init === 'systemd' ? 'nspawn.sh' : 'init.sh');
   writeFileSync(script, info.init === 'systemd' ? NSPAWN_SH : INIT_SH, { mode: 0o755 });
   for (const h of info.hosts) {
@@ -22,7 +22,7 @@ export async function startHosts(info: LabInfo, log: (l: string) => void): Promi
   writeLab(info); // the PIDs, before any wait: an up that dies now leaves nothing `down` cannot find
   trace('hosts started');
   if (info.init === 'systemd') {
-    await Promise.all(info.hosts.map((h) => waitForBoot(info, h, log)));
+    await Promise.all(info.hosts.map((h) => waitForBoot(info, h, log, limitS)));
     trace('all hosts booted');
   }
   await waitForSsh(info);
@@ -39,10 +39,10 @@ async function failedUnits(info: LabInfo, h: LabHost): Promise<string> {
     .join(', ');
 }
 
-async function waitForBoot(info: LabInfo, h: LabHost, log: (l: string) => void): Promise<void> {
-  const end = Date.now() + BOOT_LIMIT_S * 1000;
+async function waitForBoot(info: LabInfo, h: LabHost, log: (l: string) => void, limitS: number): Promise<void> {
+  const end = Date.now() + limitS * 1000;
   // PID 1 exists once nspawn has set the host up and exec'd systemd; only then can we enter it.
-  const started = await waitFor(() => !alive(h.pid) || hostInitPid(info.stateDir, h.name, h.pid, info.init) !== undefined, BOOT_LIMIT_S * 1000, 50);
+  const started = await waitFor(() => !alive(h.pid) || hostInitPid(info.stateDir, h.name, h.pid, info.init) !== undefined, limitS * 1000, 50);
   if (!started || !alive(h.pid)) throw new LabError(`host ${h.name}: systemd-nspawn ${alive(h.pid) ? 'did not start systemd' : 'exited'}; log: ${initLogTail(info.stateDir, h.name) || '(empty)'}`);
   const left = Math.max(1, Math.ceil((end - Date.now()) / 1000));
   // --wait blocks until the boot is done: one process per host instead of a polling loop. Right after exec,
@@ -59,7 +59,7 @@ async function waitForBoot(info: LabInfo, h: LabHost, log: (l: string) => void):
   const jobs = await labExec(info, h.name, 'systemctl list-jobs --plain --no-legend --no-pager | head -5', { timeoutMs: 10_000 }).catch(() => undefined);
   const waiting = jobs?.stdout.trim().split('\n').map((l) => l.trim().split(/\s+/)[1]).filter(Boolean).join(', ');
   throw new LabError(
-    `host ${h.name} did not finish booting within ${BOOT_LIMIT_S} s (systemd says ${state || 'nothing'}); ` +
+    `host ${h.name} did not finish booting within ${limitS} s${state ? ` (systemd says ${state})` : ''}; ` +
       `failed units: ${failed || 'none'}${waiting ? `; still starting: ${waiting}` : ''}`,
   );
 }

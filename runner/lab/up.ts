@@ -47,6 +47,10 @@ export interface UpOptions {
   /** Keep services from starting on package install (policy-rc.d exits 101). */
   blockServices?: boolean;
   log?: (line: string) => void;
+  /** Tests: seconds a systemd host may take to boot (default 60). */
+  bootLimitS?: number;
+  /** Tests: called with each host's mounted root after its files are written, before it boots. */
+  beforeBoot?: (root: string, host: string) => void;
 }
 
 export interface LabUpResult extends LabInfo {
@@ -166,10 +170,10 @@ async function build(want: Validated, opts: UpOptions, log: (l: string) => void)
     mkdirSync(info.stateDir, { recursive: true, mode: 0o700 });
     writeLab(info); // before anything is made: `down` finds it all even if we die next line
     return info;
-  }).then((info) => make(info, log));
+  }).then((info) => make(info, opts, log));
 }
 
-async function make(info: LabInfo, log: (l: string) => void): Promise<LabInfo> {
+async function make(info: LabInfo, opts: UpOptions, log: (l: string) => void): Promise<LabInfo> {
   const { name, suite, gateway, stateDir: state } = info;
   trace(`up ${name}: start`);
   for (const dir of pruneAptCaches()) log(`removed the apt cache ${dir} (its lab is gone and it was not used for ${CACHE_KEEP_DAYS} days)`);
@@ -205,7 +209,8 @@ async function make(info: LabInfo, log: (l: string) => void): Promise<LabInfo> {
   writeAccessFiles(info, hostKeys);
   trace('host files written');
 
-  await startHosts(info, log);
+  for (const h of info.hosts) opts.beforeBoot?.(h.root, h.name);
+  await startHosts(info, log, opts.bootLimitS);
   info.status = 'up';
   writeLab(info);
   return info;

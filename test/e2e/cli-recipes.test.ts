@@ -68,7 +68,7 @@ describe.skipIf(Boolean(skip))('single recipes (bookworm and trixie)', () => {
       expect(r.stdout).toMatch(/^\+\s+option http-server-close$/m);
       // And what applying it would run: haproxy's check of a copy, then the reload.
       expect(r.stdout).toMatch(/^ {2}\$ haproxy .*-c -f '?\/etc\/haproxy\/haproxy\.cfg\.haforge-validate'?$/m);
-      expect(r.stdout).toMatch(/^ {2}\$ service '?haproxy'? reload$/m);
+      expect(r.stdout).toMatch(lab.init === 'systemd' ? /^ {2}\$ systemctl reload '?haproxy'?$/m : /^ {2}\$ service '?haproxy'? reload$/m);
       expect(r.stdout).toContain('RECAP (dry run: nothing was changed)');
       // Only that recipe, on the LB only.
       expect(r.stdout).not.toMatch(/system-update|apache-install|haproxy-service|verify ›/);

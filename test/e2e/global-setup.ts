@@ -18,9 +18,10 @@ declare module 'vitest' {
 /** Names not used by anyone by hand (haforge lab up defaults to hflab); subnets are picked free by up. */
 // HAFORGE_E2E_PREFIX (≤ 6 characters) lets two e2e runs share a machine without sharing labs.
 const PREFIX = process.env.HAFORGE_E2E_PREFIX || 'hfe2e';
+// systemd hosts, as every Debian server boots; the sysv (tini) variant is proved by faults-run's own lab.
 export const E2E_LABS = [
-  { name: `${PREFIX}12`, suite: 'bookworm' },
-  { name: `${PREFIX}13`, suite: 'trixie' },
+  { name: `${PREFIX}12`, suite: 'bookworm', init: 'systemd' },
+  { name: `${PREFIX}13`, suite: 'trixie', init: 'systemd' },
 ] as const;
 
 const log = (line: string) => process.stderr.write(`[e2e lab] ${line}\n`);

@@ -1,7 +1,7 @@
 // The lab itself, end to end: every host of both e2e labs over SSH with haforge's own transport, then a small
 // lab of this file's own for the life cycle (already up, crash leftovers, interrupted up, down leaves nothing).
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { parse as parseYaml } from 'yaml';
@@ -74,11 +74,22 @@ for (const lab of labs) {
     });
     const on = (host: string) => remotes.get(host)!;
 
-    test('root logs in by key on every host, which knows its name and the others', async () => {
+    test('root logs in by key on every host, which knows its name and the others; each has its own machine ID', async () => {
+      const ids = new Set<string>();
       for (const h of lab.hosts) {
-        const r = await on(h.name).run('id -u; hostname; getent hosts web1 | cut -d" " -f1');
+        const r = await on(h.name).run('id -u; hostname; getent hosts web1 | cut -d" " -f1; cat /etc/machine-id');
         expect(r.code, r.stderr).toBe(0);
-        expect(r.stdout.trim().split('\n')).toEqual(['0', h.name, web[0].address]);
+        const [uid, name, web1, id] = r.stdout.trim().split('\n');
+        expect([uid, name, web1]).toEqual(['0', h.name, web[0].address]);
+        if (lab.init === 'systemd') ids.add(id ?? '');
+      }
+      if (lab.init === 'systemd') expect(ids.size).toBe(lab.hosts.length);
+    });
+
+    test.runIf(lab.init === 'systemd')('systemd is PID 1 and the system is running, sshd started by its unit', async () => {
+      for (const h of lab.hosts) {
+        const r = await on(h.name).run('cat /proc/1/comm; systemctl is-system-running; systemctl is-active ssh; systemctl is-enabled ssh');
+        expect(r.stdout.split('\n'), r.stderr).toEqual(['systemd', 'running', 'active', 'enabled', '']);
       }
     });
 
@@ -119,6 +130,10 @@ for (const lab of labs) {
           // Started by the package's postinst (policy-rc.d exits 0 in the lab), as on a real Debian.
           const first = await run('service lighttpd status');
           expect(first.code, first.why).toBe(0);
+          if (lab.init === 'systemd') {
+            const unit = await run('systemctl is-active lighttpd; systemctl is-enabled lighttpd');
+            expect(unit.stdout, unit.why).toBe('active\nenabled\n');
+          }
           const stop = await run('service lighttpd stop');
           expect(stop.code, stop.why).toBe(0);
           expect((await run('service lighttpd status')).code).not.toBe(0);
@@ -166,7 +181,7 @@ for (const lab of labs) {
       expect(r.code, r.stderr).toBe(0);
       const [name, init, uid] = r.stdout.trim().split('\n');
       expect(name).toBe(web[0].name);
-      expect(init).toMatch(/tini/);
+      expect(init).toMatch(lab.init === 'systemd' ? /systemd/ : /tini/);
       expect(uid).toBe('0');
       // Fault injection as tests will use it: stop a service from outside, see it stopped over SSH.
       expect((await labExec(lab, web[0].name, 'service lighttpd stop')).code).toBe(0);
@@ -301,6 +316,8 @@ describe.skipIf(!!skip)('life cycle of a small lab', () => {
     const links = execFileSync('ip', ['-o', 'link', 'show']).toString();
     const mounts = readFileSync('/proc/mounts', 'utf8');
     expect(netns).not.toMatch(new RegExp(`\\b${NAME}-`));
+    for (const root of ['/sys/fs/cgroup', '/sys/fs/cgroup/unified', '/sys/fs/cgroup/systemd'])
+      if (existsSync(root)) expect(readdirSync(root).filter((e) => e.startsWith(`haforge-${NAME}-`)), root).toEqual([]);
     expect(links).not.toMatch(new RegExp(`\\b${NAME}-`));
     expect(mounts).not.toContain(seen.state);
     for (const pid of seen.pids) if (pid) expect(alive(pid), `PID ${pid}`).toBe(false);

@@ -26,6 +26,7 @@ import {
   installedBranch,
   lbOf,
   onEach,
+  ownLabName,
   sshRun,
   tag,
   up,
@@ -60,11 +61,11 @@ async function freshLab(shared: LabInfo): Promise<LabInfo> {
     log(`${shared.name}: pristine, the fresh-host test uses it`);
     return shared;
   }
-  const name = `hfrf${shared.suite === 'bookworm' ? '12' : '13'}`;
+  const name = ownLabName(shared.suite === 'bookworm' ? 'f2' : 'f3');
   log(`${shared.name} already has haforge's work on it: bringing up fresh lab ${name} (${shared.suite})`);
   privateLabs.push(name);
   await labDown(name); // a leftover of an earlier, interrupted run is not fresh
-  return labUp({ name, suite: shared.suite, log: (l) => log(`${name}: ${l}`) });
+  return labUp({ name, suite: shared.suite, init: shared.init, log: (l) => log(`${name}: ${l}`) });
 }
 
 describe.skipIf(Boolean(skip))('recipes e2e: converge, haproxy-enable, a web node down (bookworm and trixie)', () => {

@@ -13,12 +13,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { labDown, labExec, labUp, type LabInfo } from '../../runner/lab/index.js';
 import { connect } from '../../runner/transport/index.js';
-import { scratch } from '../support/e2e-lab.js';
+import { ownLabName, scratch } from '../support/e2e-lab.js';
 import { haforge, summary } from '../support/haforge-cli.js';
 import { inHost, leftovers, machineCmdlines, startHaforge } from '../support/haforge-live.js';
 
 const skip = inject('labSkip') ?? '';
-const NAME = 'hfsecret';
+const NAME = ownLabName('sc');
 const log = (line: string) => process.stderr.write(`[secrets e2e] ${line}\n`);
 
 let lab: LabInfo;

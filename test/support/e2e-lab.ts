@@ -23,6 +23,10 @@ export function e2eLabs(): { labs: LabInfo[]; skip: string } {
   return { labs, skip };
 }
 
+/** A lab name of a test file's own, from the e2e prefix (<= 6 characters) and a suffix of 2: two e2e runs on one
+ * machine never share one. */
+export const ownLabName = (suffix: string): string => `${process.env.HAFORGE_E2E_PREFIX || 'hfe2e'}${suffix}`;
+
 export const lbOf = (lab: LabInfo) => lab.hosts.find((h) => h.group === 'lb')!;
 export const websOf = (lab: LabInfo) => lab.hosts.filter((h) => h.group === 'web');
 export const tag = (lab: LabInfo) => `${lab.suite} (${lab.name})`;

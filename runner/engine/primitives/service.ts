@@ -63,12 +63,22 @@ export function service(spec: ServiceSpec): Step {
       return { state: 'change', commands: todo };
     },
     async apply(h, check) {
+      const init = await h.fact(initSystem);
+      const { start } = changeCommands(init, spec.name);
+      const starts = check.commands?.includes(start) ?? false;
+      // systemd says only "see journalctl" when a unit fails to start: the journal since then says why.
+      const since = init === 'systemd' && starts ? (await h.sh('date +%s')).trim() : '';
       let said = '';
-      for (const cmd of check.commands ?? []) said = await h.sh(cmd);
-      // Debian's scripts can say "Action 'start' failed" and still exit 0 (apache2 when port 80 is taken):
-      // the service is running only when the check says so. (The start is the last command.)
-      const { start } = changeCommands(await h.fact(initSystem), spec.name);
-      if (check.commands?.includes(start)) await waitRunning(h, spec, status, said);
+      try {
+        for (const cmd of check.commands ?? []) said = await h.sh(cmd);
+        // Debian's scripts can say "Action 'start' failed" and still exit 0 (apache2 when port 80 is taken):
+        // the service is running only when the check says so. (The start is the last command.)
+        if (starts) await waitRunning(h, spec, status, said);
+      } catch (e) {
+        if (!since || !(e instanceof StepError)) throw e;
+        const journal = await journalSince(h, spec.name, since);
+        throw new StepError(`${e.message}${journal ? `; its journal: ${journal}` : ''}`, e.detail);
+      }
     },
   };
 }
@@ -84,6 +94,15 @@ async function waitRunning(h: HostContext, spec: ServiceSpec, status: string, sa
   const lines = said.split('\n').map((l) => l.trim()).filter((l) => /[a-z]/i.test(l));
   const why = lines.find((l) => /fail|error|cannot|unable/i.test(l)) ?? lines.pop();
   throw new StepError(`${spec.name} is not running after its start${why ? ` (it said: ${why})` : ''}`);
+}
+
+/** How many of the unit's journal lines a failed start quotes: the first ones say what went wrong. */
+const JOURNAL_LINES = 6;
+
+/** The first lines a unit logged since `since` (the host's epoch seconds), joined; '' when none or unreadable. */
+async function journalSince(h: HostContext, name: string, since: string): Promise<string> {
+  const r = await h.run(`journalctl -q -u ${quote(name)} --since @${since} -o cat --no-pager | head -n ${JOURNAL_LINES}`);
+  return r.stdout.split('\n').map((l) => l.trim()).filter(Boolean).join(' | ');
 }
 
 /** Reload a running service (start it when it is not running). Throws with the service's own words. */
