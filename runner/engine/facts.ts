@@ -29,7 +29,7 @@ export const osRelease: Fact<OsRelease> = {
 
 export type InitSystem = 'systemd' | 'sysv';
 
-/** systemd only when it is PID 1 (containers and the lab have the sysv scripts and no systemd). */
+/** systemd only when it runs as PID 1 (containers, and the lab's sysv hosts, may have it installed but not running). */
 export const initSystem: Fact<InitSystem> = {
   name: 'init-system',
   command: 'if [ -d /run/systemd/system ]; then echo systemd; else echo sysv; fi',
