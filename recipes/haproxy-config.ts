@@ -15,11 +15,10 @@ import { opt } from './options.js';
 
 export const CONFIG_PATH = '/etc/haproxy/haproxy.cfg';
 
-/** The web nodes from the inventory, as HAProxy servers. */
+/** The web nodes of the inventory, as HAProxy servers: every LB gets the same list, whatever --limit says. */
 function webServers(h: HostContext) {
-  const web = new Set(h.inventory.groups['web'] ?? []);
-  return h.inventory.hosts
-    .filter((x) => web.has(x.name))
+  return h.cluster
+    .hosts('web')
     .map((x) => ({ name: x.name, address: x.address, port: typeof x.vars['web_port'] === 'number' ? x.vars['web_port'] : 80 }));
 }
 

@@ -2,11 +2,11 @@
 // own declarations, so the CLI stays generic.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { RunOption, SecretSpec } from '../engine/types.js';
-import type { Vars } from '../inventory/types.js';
+import type { Serial, Vars } from '../inventory/types.js';
 import { closest } from '../inventory/errors.js';
 import { UsageError } from './errors.js';
 
-export const COMMANDS = ['up', 'run', 'check', 'verify', 'list', 'lab', 'wizard', 'help', 'version'] as const;
+export const COMMANDS = ['up', 'run', 'check', 'verify', 'demo', 'list', 'lab', 'wizard', 'help', 'version'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export interface CliOptions {
@@ -23,6 +23,9 @@ export interface CliOptions {
   yes: boolean;
   withDeps: boolean;
   help: boolean;
+  /** Rolling order for every group (--serial, --max-fail-percentage): wins over the inventory's. */
+  serial?: Serial;
+  maxFailPercentage?: number;
   /** Recipe vars set by flags (only those given). */
   vars: Vars;
   /** --NAME-file paths for secrets. */
@@ -56,6 +59,8 @@ export function parseCli(argv: string[], recipeOptions: readonly RunOption[], se
     'accept-new-host-keys': { type: 'boolean' },
     yes: { type: 'boolean', short: 'y' },
     'with-deps': { type: 'boolean' },
+    serial: { type: 'string' },
+    'max-fail-percentage': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
     version: { type: 'boolean' },
   };
@@ -109,9 +114,12 @@ export function parseCli(argv: string[], recipeOptions: readonly RunOption[], se
   const secretFiles: Record<string, string> = {};
   for (const s of secrets) if (s.fileFlag && typeof v[s.fileFlag] === 'string') secretFiles[s.name] = v[s.fileFlag] as string;
 
+  const limit = (v.limit as string[] | undefined)?.flatMap((l) => l.split(',')).map((l) => l.trim()).filter(Boolean);
+  // Given but empty (`--limit ""`, `--limit ,`): never "every host".
+  if (limit?.length === 0) throw new UsageError('--limit is empty; give host or group names or globs, e.g. --limit web1,lb (leave it out to run on every host)');
   const out: CliOptions = {
     inventory: v.inventory as string | undefined,
-    limit: (v.limit as string[] | undefined)?.flatMap((l) => l.split(',')).filter(Boolean),
+    limit,
     dryRun: Boolean(v['dry-run'] || v.check) || command === 'check',
     json: Boolean(v.json),
     verbose: Boolean(v.verbose),
@@ -125,6 +133,8 @@ export function parseCli(argv: string[], recipeOptions: readonly RunOption[], se
     yes: Boolean(v.yes),
     withDeps: Boolean(v['with-deps']),
     help: Boolean(v.help),
+    ...(v.serial !== undefined ? { serial: serialOf(String(v.serial)) } : {}),
+    ...(v['max-fail-percentage'] !== undefined ? { maxFailPercentage: num('--max-fail-percentage', v['max-fail-percentage'], 0, 100, 0) } : {}),
     vars,
     secretFiles,
   };
@@ -133,6 +143,13 @@ export function parseCli(argv: string[], recipeOptions: readonly RunOption[], se
   if (command === 'run' && rest.length === 0 && !out.help) throw new UsageError('`haforge run` needs at least one recipe name (see haforge list)');
   if (command !== 'run' && command !== 'help' && rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}" after ${command ?? 'haforge'}`);
   return { command, rest, options: out };
+}
+
+/** --serial N or --serial P%: the inventory's `serial`, for every group. */
+function serialOf(raw: string): Serial {
+  if (/^[1-9][0-9]*$/.test(raw) && Number.isSafeInteger(Number(raw))) return Number(raw);
+  if (/^(100|[1-9][0-9]?)%$/.test(raw)) return raw as Serial;
+  throw new UsageError(`--serial: expected a number of hosts (1 or more) or a percentage (1%-100%), found "${raw}"`);
 }
 
 /** node:util's messages are long and generic; say which option and what to do instead. An option's value

@@ -1,13 +1,13 @@
 // Builds the HostContext a step sees from a live connection: facts cached per host, commands logged.
 import type { Remote, RunOptions, RunResult } from '../transport/types.js';
-import type { HostSpec, Inventory, Vars } from '../inventory/types.js';
-import { StepError, type Fact, type HostContext } from './types.js';
+import type { HostSpec, Vars } from '../inventory/types.js';
+import { StepError, type ClusterView, type Fact, type HostContext } from './types.js';
 import { batchScript } from './batch.js';
 
 export interface HostContextOptions {
   remote: Remote;
   spec: HostSpec;
-  inventory: Inventory;
+  cluster: ClusterView;
   /** Run-level overrides (flags, wizard answers), on top of the host's merged vars. */
   overrides: Vars;
   secrets: Record<string, string | undefined>;
@@ -67,7 +67,7 @@ export function createHostContext(o: HostContextOptions): EngineHostContext {
     spec: o.spec,
     groups: o.spec.groups,
     vars: { ...o.spec.vars, ...o.overrides },
-    inventory: o.inventory,
+    cluster: o.cluster,
     secrets: o.secrets,
     dryRun: o.dryRun,
     run,

@@ -4,9 +4,9 @@
 import { LimitError, closest } from './errors.js';
 import type { HostSpec, Inventory } from './types.js';
 
-/** Selected hosts in inventory order; every host when limit is undefined or []. */
+/** Selected hosts in inventory order; every host when limit is undefined. An empty list is an error, never "all". */
 export function selectHosts(inv: Inventory, limit: string[] | undefined): HostSpec[] {
-  if (!limit || limit.length === 0) return [...inv.hosts];
+  if (!limit) return [...inv.hosts];
   const patterns = limit.flatMap((l) => l.split(',')).map((p) => p.trim()).filter(Boolean);
   if (patterns.length === 0) throw new LimitError('', '--limit is empty; give host or group names, e.g. --limit web1,lb');
 
