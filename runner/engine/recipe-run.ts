@@ -68,6 +68,13 @@ async function runSteps(
       const check = await step.check(h);
       if (check.state === 'ok') return { status: 'ok' as const, message: check.note };
       if (check.state === 'skip') return { status: 'skipped' as const, message: check.reason };
+      if (check.bookkeeping) {
+        if (!o.dryRun) {
+          h.dropPrefetched();
+          await step.apply(h, check);
+        }
+        return { status: 'ok' as const, message: check.note };
+      }
       const extra = { diff: check.diff, commands: check.commands };
       if (o.dryRun) return { status: 'changed' as const, message: check.note ?? 'would change', ...extra };
       // Whatever apply does (even "nothing changed after all", like apt-get update), later checks read live.

@@ -56,10 +56,14 @@ export interface HostContext {
   progress(text: string): void;
 }
 
-/** What a check found. 'change' carries what apply would do, shown by --dry-run. */
+/**
+ * What a check found. 'change' carries what apply would do, shown by --dry-run. A change marked `bookkeeping`
+ * touches only haforge's own records on the host (a stamp), never the system: a dry run leaves it out, and a
+ * real run applies it and reports ok. Checks themselves never write.
+ */
 export type Check =
   | { state: 'ok'; note?: string }
-  | { state: 'change'; note?: string; diff?: string; commands?: string[] }
+  | { state: 'change'; note?: string; diff?: string; commands?: string[]; bookkeeping?: boolean }
   | { state: 'skip'; reason: string };
 
 export interface ApplyOutcome {
