@@ -5,6 +5,7 @@ import type { RunOption, SecretSpec } from '../engine/types.js';
 import type { Vars } from '../inventory/types.js';
 import { closest } from '../inventory/errors.js';
 import { UsageError } from './errors.js';
+import { badValue } from './check-vars.js';
 
 export const COMMANDS = ['up', 'run', 'check', 'verify', 'list', 'lab', 'wizard', 'help', 'version'] as const;
 export type Command = (typeof COMMANDS)[number];
@@ -105,6 +106,9 @@ export function parseCli(argv: string[], recipeOptions: readonly RunOption[], se
       throw new UsageError(`--${f}: expected one of ${o.choices.join(', ')}, found "${String(raw)}"`);
     }
     vars[o.name] = o.type === 'number' ? num(`--${f}`, raw, o.min ?? 0, o.max ?? Number.MAX_SAFE_INTEGER, 0) : String(raw);
+    // Flags are not checked again by checkVars (it skips overridden names): the option's pattern is checked here.
+    const problem = o.type === 'string' ? badValue(o, vars[o.name]) : undefined;
+    if (problem) throw new UsageError(`--${f}: ${problem}`);
   }
   const secretFiles: Record<string, string> = {};
   for (const s of secrets) if (s.fileFlag && typeof v[s.fileFlag] === 'string') secretFiles[s.name] = v[s.fileFlag] as string;

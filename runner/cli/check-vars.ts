@@ -47,6 +47,7 @@ export function badValue(o: RunOption, v: unknown): string | undefined {
   }
   if (o.type !== typeof v) return `expected ${o.type === 'boolean' ? 'true or false' : 'a string'}, found ${describe(v)}`;
   if (o.choices && !o.choices.includes(String(v))) return `expected one of ${o.choices.join(', ')}, found ${describe(v)}`;
+  if (o.pattern && typeof v === 'string' && !o.pattern.regex.test(v)) return `expected ${o.pattern.allowed}, found ${describe(v)}`;
   return undefined;
 }
 

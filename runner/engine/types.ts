@@ -124,6 +124,10 @@ export interface RunOption {
   min?: number;
   max?: number;
   default?: string | boolean | number;
+  /** What a string option may hold (M1 of issue 21): checked by badValue for vars and flags. `allowed` completes
+   * "expected ..." in the exit-2 message. Every string option has one: no newline or control character may reach
+   * a config file or a command line. */
+  pattern?: { regex: RegExp; allowed: string };
 }
 
 /** A secret a run may need. Taken from the environment, a file flag, or a prompt on a TTY; never from argv. */
