@@ -8,13 +8,14 @@ import { aptGet, file } from '../runner/engine/primitives/index.js';
 import { osRelease } from '../runner/engine/facts.js';
 import { armorPublicKey } from './lib/pgp-armor.js';
 import { opt } from './options.js';
+import { deb822Stanza } from './templates/deb822.js';
 
 export const KEYRING = '/etc/apt/keyrings/haforge-haproxy.asc';
 export const SOURCES = '/etc/apt/sources.list.d/haforge-haproxy.sources';
 export const PREFERENCES = '/etc/apt/preferences.d/haforge-haproxy';
 const PATHS = [KEYRING, SOURCES, PREFERENCES];
 
-interface Repo {
+export interface Repo {
   url: string;
   suite: string;
   component: string;
@@ -64,14 +65,14 @@ async function repoOf(h: HostContext): Promise<Repo | undefined> {
   };
 }
 
-function sourcesFile(r: Repo): string {
-  return `# managed by haforge\nTypes: deb\nURIs: ${r.url}\nSuites: ${r.suite}\nComponents: ${r.component}\nSigned-By: ${KEYRING}\n`;
+export function sourcesFile(r: Repo): string {
+  return deb822Stanza('managed by haforge', [['Types', 'deb'], ['URIs', r.url], ['Suites', r.suite], ['Components', r.component], ['Signed-By', KEYRING]]);
 }
 
-function preferencesFile(r: Repo): string {
+export function preferencesFile(r: Repo): string {
   // A version pin when a branch is asked for; otherwise prefer the repository's packages by origin.
   const pin = r.version ? `version ${r.version}.*` : `origin ${new URL(r.url).hostname}`;
-  return `# managed by haforge\nPackage: haproxy*\nPin: ${pin}\nPin-Priority: 900\n`;
+  return deb822Stanza('managed by haforge', [['Package', 'haproxy*'], ['Pin', pin], ['Pin-Priority', '900']]);
 }
 
 /** apt's words for a signature it cannot check (gpgv on bookworm, sqv on trixie). Anything else (a 403 from a
