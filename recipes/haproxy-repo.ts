@@ -7,6 +7,7 @@ import { StepError } from '../runner/engine/types.js';
 import { aptGet, file } from '../runner/engine/primitives/index.js';
 import { osRelease } from '../runner/engine/facts.js';
 import { armorPublicKey } from './lib/pgp-armor.js';
+import { keyFingerprints, keyProblem, keySource, spacedFingerprint } from './lib/pgp-fingerprint.js';
 import { opt } from './options.js';
 import { deb822Stanza } from './templates/deb822.js';
 
@@ -23,17 +24,30 @@ export interface Repo {
   version?: string;
 }
 
-async function loadKey(where: string): Promise<Buffer> {
-  if (/^https?:\/\//.test(where)) {
+/** The key's bytes, refused unless it comes over https or from a local file and matches the pin (M2, issue 21).
+ * Runs while the recipe plans its steps: a refused key stops the host before anything is written there. */
+async function loadKey(where: string, pin: string | undefined): Promise<{ data: Buffer; fingerprint: string }> {
+  const scheme = keySource(where);
+  let data: Buffer;
+  if (scheme === 'https') {
     const res = await fetch(where);
     if (!res.ok) throw new StepError(`cannot fetch the repository key ${where}: HTTP ${res.status}`);
-    return Buffer.from(await res.arrayBuffer());
+    // fetch follows redirects, also from https to http: the key must have come over https all the way.
+    if (!res.url.startsWith('https://')) throw new StepError(`the repository key ${where} was redirected to ${res.url}: only https is accepted`);
+    data = Buffer.from(await res.arrayBuffer());
+  } else if (scheme === 'file') {
+    data = await readFile(where).catch(() => {
+      throw new StepError(`cannot read the repository key file ${where}`);
+    });
+  } else {
+    throw new StepError(`haproxy_repo_key ${where}: give an https:// URL or a local file, not ${scheme}`);
   }
-  try {
-    return await readFile(where);
-  } catch {
-    throw new StepError(`cannot read the repository key file ${where}`);
+  const problem = keyProblem(data, pin);
+  if (problem) {
+    const what = pin === undefined ? problem : `does not match haproxy_repo_key_fingerprint: it ${problem}`;
+    throw new StepError(`repository key ${where} ${what}; nothing was written on the host`);
   }
+  return { data, fingerprint: spacedFingerprint(keyFingerprints(data)[0]!) };
 }
 
 async function repoOf(h: HostContext): Promise<Repo | undefined> {
@@ -92,7 +106,7 @@ export function sourceError(out: string, url: string): string | undefined {
 }
 
 /** All three files as one unit: installed together, verified by `apt-get update`, rolled back together. */
-function repository(r: Repo, key: string): Step {
+function repository(r: Repo, key: string, fingerprint: string): Step {
   const parts = [
     file({ path: KEYRING, content: key, mode: 0o644, owner: 'root', group: 'root' }),
     file({ path: SOURCES, content: sourcesFile(r), mode: 0o644, owner: 'root', group: 'root' }),
@@ -103,10 +117,12 @@ function repository(r: Repo, key: string): Step {
     async check(h) {
       const checks = await Promise.all(parts.map((p) => p.check(h)));
       const changed = checks.filter((c) => c.state === 'change');
-      if (changed.length === 0) return { state: 'ok' };
+      const note = `key ${fingerprint}`;
+      if (changed.length === 0) return { state: 'ok', note };
       return {
         state: 'change',
-        diff: changed.map((c) => (c.state === 'change' ? c.diff : '')).join('\n'),
+        note,
+        diff: [`repository key fingerprint ${fingerprint}`, ...changed.map((c) => (c.state === 'change' ? c.diff : ''))].join('\n'),
         commands: ['apt-get update'],
       };
     },
@@ -159,6 +175,8 @@ export const haproxyRepo: Recipe = {
   async steps(h) {
     const r = await repoOf(h);
     if (!r) return [noExtraRepository];
-    return [repository(r, armorPublicKey(await loadKey(r.key)))];
+    const pin = h.vars['haproxy_repo_key_fingerprint'];
+    const key = await loadKey(r.key, typeof pin === 'string' ? pin : undefined);
+    return [repository(r, armorPublicKey(key.data), key.fingerprint)];
   },
 };

@@ -36,7 +36,7 @@ export const options: RunOption[] = [
   { name: 'haproxy_repo_url', type: 'string', pattern: PATTERNS.url, description: 'custom repository URL' },
   { name: 'haproxy_repo_suite', type: 'string', pattern: PATTERNS.suite, description: 'custom repository suite' },
   { name: 'haproxy_repo_component', type: 'string', pattern: PATTERNS.component, description: 'custom repository component (default main)' },
-  { name: 'haproxy_repo_key', type: 'string', file: true, pattern: PATH_OR_URL, description: 'repository signing key: a local .asc/.gpg file or an http(s) URL' },
+  { name: 'haproxy_repo_key', type: 'string', file: true, pattern: PATH_OR_URL, description: 'repository signing key: a local .asc/.gpg file or an https URL (plain http is refused)' },
   { name: 'haproxy_repo_key_fingerprint', type: 'string', pattern: PATTERNS.fingerprint, description: 'the repository key\'s OpenPGP fingerprint: a key that is not this one is refused before anything is written' },
   { name: 'apt_cache_valid_time', type: 'number', default: 3600, description: 'skip apt-get update when the lists are younger than this (seconds)' },
   { name: 'apt_upgrade', type: 'boolean', default: true, description: 'upgrade installed packages in system-update' },

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import type { Vars } from '../runner/inventory/types.js';
 import { certMatchesKey } from './lib/self-signed.js';
+import { keyProblem, keySource } from './lib/pgp-fingerprint.js';
 
 export async function preflight(vars: Vars): Promise<string | undefined> {
   const persistence = vars['persistence'] ?? 'none';
@@ -48,5 +49,25 @@ export async function preflight(vars: Vars): Promise<string | undefined> {
   if (vars['haproxy_source'] === 'custom') {
     for (const k of ['haproxy_repo_url', 'haproxy_repo_suite', 'haproxy_repo_key']) if (typeof vars[k] !== 'string') return `haproxy_source custom needs ${k}`;
   }
-  return undefined;
+  return vars['haproxy_source'] === 'distro' || vars['haproxy_source'] === undefined ? undefined : repoKeyProblem(vars);
+}
+
+/** M2 (issue 21): the key over https or from a local file; a local key is held to the pin here already. */
+async function repoKeyProblem(vars: Vars): Promise<string | undefined> {
+  const key = vars['haproxy_repo_key'];
+  if (typeof key !== 'string') return undefined;
+  const scheme = keySource(key);
+  if (scheme !== 'https' && scheme !== 'file') {
+    return `haproxy_repo_key ${key}: give an https:// URL or a local file (a key fetched over ${scheme} could be swapped on the way)`;
+  }
+  const pin = vars['haproxy_repo_key_fingerprint'];
+  if (scheme !== 'file' || typeof pin !== 'string') return undefined;
+  let data: Buffer;
+  try {
+    data = await readFile(key);
+  } catch {
+    return `haproxy_repo_key ${key}: cannot read the file`;
+  }
+  const problem = keyProblem(data, pin);
+  return problem ? `haproxy_repo_key_fingerprint ${pin}: the key file ${key} ${problem}` : undefined;
 }
