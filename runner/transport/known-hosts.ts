@@ -3,6 +3,7 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { globMatch } from '../inventory/glob.js';
 
 export interface KnownHostEntry {
   /** 1-based line number in the file, for "remove line N" advice. */
@@ -64,10 +65,9 @@ export function parseKnownHosts(text: string): KnownHostEntry[] {
   return entries;
 }
 
-/** Glob with `*` and `?`, case-insensitive, as in ssh's match_pattern. */
-function globMatch(pattern: string, name: string): boolean {
-  const re = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${re}$`, 'i').test(name);
+/** Glob with `*` and `?`, case-insensitive, as in ssh's match_pattern (linear, see inventory/glob.ts). */
+function hostGlob(pattern: string, name: string): boolean {
+  return globMatch(pattern, name, { ignoreCase: true });
 }
 
 /** Whether an entry's host field covers `name` (already in `[host]:port` form when needed). */
@@ -81,8 +81,8 @@ export function hostFieldMatches(hosts: string, name: string): boolean {
   let matched = false;
   for (const pattern of hosts.split(',')) {
     if (pattern.startsWith('!')) {
-      if (globMatch(pattern.slice(1), name)) return false; // a negated match vetoes the whole line
-    } else if (globMatch(pattern, name)) {
+      if (hostGlob(pattern.slice(1), name)) return false; // a negated match vetoes the whole line
+    } else if (hostGlob(pattern, name)) {
       matched = true;
     }
   }
