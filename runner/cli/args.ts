@@ -18,6 +18,8 @@ export interface CliOptions {
   verbose: boolean;
   concurrency: number;
   connectTimeoutS: number;
+  /** Time limit of one remote command that sets none itself (apt sets longer ones). */
+  commandTimeoutS: number;
   /** Seconds the connection keeper holds SSH connections after a run (0: none, every run logs in afresh). */
   keepConnectionsS: number;
   acceptNewHostKeys: boolean;
@@ -53,6 +55,7 @@ export function parseCli(argv: string[], recipeOptions: readonly RunOption[], se
     verbose: { type: 'boolean', short: 'v' },
     concurrency: { type: 'string' },
     'connect-timeout': { type: 'string' },
+    'command-timeout': { type: 'string' },
     'keep-connections': { type: 'string' },
     'accept-new-host-keys': { type: 'boolean' },
     yes: { type: 'boolean', short: 'y' },
@@ -121,6 +124,7 @@ export function parseCli(argv: string[], recipeOptions: readonly RunOption[], se
     verbose: Boolean(v.verbose),
     concurrency: num('--concurrency', v.concurrency, 1, 256, 32),
     connectTimeoutS: num('--connect-timeout', v['connect-timeout'], 1, 600, 10),
+    commandTimeoutS: num('--command-timeout', v['command-timeout'], 1, 86_400, 600),
     keepConnectionsS:
       v['keep-connections'] !== undefined
         ? num('--keep-connections', v['keep-connections'], 0, 3600, 0)
@@ -162,7 +166,7 @@ function parseProblem(err: Error & { code?: string }, known: string[], secrets: 
 
 function defaults(): CliOptions {
   return {
-    dryRun: false, json: false, verbose: false, concurrency: 32, connectTimeoutS: 10, keepConnectionsS: 0, acceptNewHostKeys: false,
-    yes: false, withDeps: false, help: false, vars: {}, secretFiles: {},
+    dryRun: false, json: false, verbose: false, concurrency: 32, connectTimeoutS: 10, commandTimeoutS: 600, keepConnectionsS: 0,
+    acceptNewHostKeys: false, yes: false, withDeps: false, help: false, vars: {}, secretFiles: {},
   };
 }

@@ -35,6 +35,8 @@ export interface ExecuteOptions {
   secrets?: Record<string, string | undefined>;
   /** Check each recipe's `requires` probes first (a recipe run without its dependencies). */
   checkRequires?: boolean;
+  /** Time limit of a remote command that sets none (--command-timeout); default 600 s. */
+  commandTimeoutMs?: number;
   /** Aborted on Ctrl-C: no new step starts; steps in flight finish. */
   signal?: AbortSignal;
   events?: ExecutorEvents;
@@ -143,6 +145,7 @@ async function runPhase(run: HostRun, recipes: Recipe[], o: ExecuteOptions, push
       dryRun: o.dryRun,
       onCommand: ev.command,
       onProgress: ev.progress,
+      commandTimeoutMs: o.commandTimeoutMs,
     });
   }
   const h = run.ctx;

@@ -154,7 +154,7 @@ export class SshRemote implements Remote {
     const tmp = await this.sftpWrite(elevate ? tempName() : tempBeside(path), data, path);
     const script = elevate ? finishFromStaging(tmp, path, placement) : finishInPlace(tmp, path, placement);
     try {
-      await this.finish(path, script, elevate);
+      await this.finish(path, script, elevate, opts.timeoutMs);
     } catch (e) {
       // The scripts remove their temp files when a step fails, but they may never have run (sudo
       // refused, channel or connection trouble): remove it over SFTP too, best effort.
@@ -211,8 +211,8 @@ export class SshRemote implements Remote {
     }
   }
 
-  private async finish(target: string, script: string, sudo: boolean): Promise<void> {
-    const r = await this.run(script, { sudo });
+  private async finish(target: string, script: string, sudo: boolean, timeoutMs?: number): Promise<void> {
+    const r = await this.run(script, { sudo, ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
     if (r.code !== 0) {
       const why = r.stderr.trim().split('\n').pop() || (r.interrupted ?? `exit ${r.code ?? r.signal}`);
       throw new TransportError('upload', `upload of ${target} to ${this.name} failed: ${why}`);

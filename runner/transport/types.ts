@@ -29,6 +29,8 @@ export interface UploadOptions {
   /** Install as root (the default follows the Remote's becomeRoot); a non-root login stages the file in
    * its home and moves it into place with sudo. */
   sudo?: boolean;
+  /** Time limit of the remote script that puts the file in place. */
+  timeoutMs?: number;
 }
 
 export interface Remote {
