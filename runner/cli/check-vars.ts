@@ -65,6 +65,13 @@ export async function checkVars(
 ): Promise<string[]> {
   const known = new Map([...options, ...hostVars].map((o) => [o.name, o]));
   const warnings = new Map<string, string>();
+  // Overrides are flags or the wizard's answers: checked like inventory vars (the wizard's own prompts may let
+  // through what a pattern refuses, e.g. a line break pasted into a text answer).
+  for (const [name, v] of Object.entries(overrides)) {
+    const o = known.get(name);
+    const problem = o ? badValue(o, v) : undefined;
+    if (problem) throw new UsageError(`${flagOf(name)}: ${problem}`);
+  }
   // Every host, not only the selected ones: a web node's web_port is read by the lb's config.
   for (const host of inv.hosts) {
     for (const [name, v] of Object.entries(host.vars)) {

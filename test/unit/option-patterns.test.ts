@@ -51,3 +51,16 @@ describe('string option patterns', () => {
     expect(() => parseCli(['up', '--cookie-name', 'A B'], options, secrets)).toThrow(/^--cookie-name: expected 1-64 letters/);
   });
 });
+
+describe('values that come in as overrides (flags, wizard answers) are checked too', () => {
+  test('checkVars refuses an override with a line break, naming it as a flag', async () => {
+    const { parseInventory } = await import('../../runner/inventory/index.js');
+    const { checkVars } = await import('../../runner/cli/check-vars.js');
+    const inv = parseInventory('groups:\n  lb:\n    hosts:\n      lb1: { address: 192.0.2.10 }\n  web:\n    hosts:\n      w1: { address: 192.0.2.11 }\n', {
+      env: { SSH_AUTH_SOCK: '/tmp/agent' },
+    });
+    await expect(checkVars(inv, inv.hosts, options, { stats_user: 'admin\n    user x' }, undefined, hostVars)).rejects.toThrow(
+      /^--stats-user: expected 1-64 letters/,
+    );
+  });
+});
