@@ -75,4 +75,18 @@ describe('atomic upload: owner and mode before the rename', () => {
     for (const t of targets) expect([t.mode.toString(8), t.uid, t.gid]).toEqual(['640', 0, 1]);
     expect(readFileSync(target).equals(data)).toBe(true);
   }, 120_000);
+
+  test('an upload that is not written within its time limit fails with that reason; the old file stays', async () => {
+    const target = join(dir, 'slow.conf');
+    writeFileSync(target, 'old\n');
+    const r = await connect({ name: 'web1', address: '127.0.0.1', port: f.port, user: 'root', auth: { kind: 'key', keyFile: f.clientKeyFile }, knownHostsFile: f.knownHostsFile, hostKeyPolicy: 'strict', connectTimeoutMs: 5000 });
+    try {
+      await expect(r.upload(target, Buffer.alloc(256 << 20, 'y'), { mode: 0o644, timeoutMs: 50 })).rejects.toThrow(
+        /^upload of .*slow\.conf to web1 failed: not written within 0\.05 s \(--command-timeout\)/,
+      );
+    } finally {
+      await r.close();
+    }
+    expect(readFileSync(target, 'utf8')).toBe('old\n');
+  }, 60_000);
 });
