@@ -1,13 +1,13 @@
 // Tutorial step 2: a newer HAProxy from a backports repository, with its signing key. Modern form: the key as a
 // signed-by keyring in /etc/apt/keyrings (never apt-key), a deb822 .sources file, and an apt pin. If apt cannot
 // verify the repository with that key, everything is put back as it was, so the next `apt-get update` works.
-import { readFile } from 'node:fs/promises';
 import type { HostContext, Recipe, Step } from '../runner/engine/types.js';
 import { StepError } from '../runner/engine/types.js';
 import { aptGet, file } from '../runner/engine/primitives/index.js';
 import { osRelease } from '../runner/engine/facts.js';
 import { armorPublicKey } from './lib/pgp-armor.js';
-import { keyFingerprints, keyProblem, keySource, spacedFingerprint } from './lib/pgp-fingerprint.js';
+import { keyFingerprints, keyProblem, spacedFingerprint } from './lib/pgp-fingerprint.js';
+import { HAPROXY_DEBIAN_NET_KEY, readRepoKey } from './lib/repo-key.js';
 import { opt } from './options.js';
 import { deb822Stanza } from './templates/deb822.js';
 
@@ -27,21 +27,9 @@ export interface Repo {
 /** The key's bytes, refused unless it comes over https or from a local file and matches the pin (M2, issue 21).
  * Runs while the recipe plans its steps: a refused key stops the host before anything is written there. */
 async function loadKey(where: string, pin: string | undefined): Promise<{ data: Buffer; fingerprint: string }> {
-  const scheme = keySource(where);
-  let data: Buffer;
-  if (scheme === 'https') {
-    const res = await fetch(where);
-    if (!res.ok) throw new StepError(`cannot fetch the repository key ${where}: HTTP ${res.status}`);
-    // fetch follows redirects, also from https to http: the key must have come over https all the way.
-    if (!res.url.startsWith('https://')) throw new StepError(`the repository key ${where} was redirected to ${res.url}: only https is accepted`);
-    data = Buffer.from(await res.arrayBuffer());
-  } else if (scheme === 'file') {
-    data = await readFile(where).catch(() => {
-      throw new StepError(`cannot read the repository key file ${where}`);
-    });
-  } else {
-    throw new StepError(`haproxy_repo_key ${where}: give an https:// URL or a local file, not ${scheme}`);
-  }
+  const data = await readRepoKey(where).catch((e: unknown) => {
+    throw new StepError(`haproxy_repo_key ${where}: ${(e as Error).message}`);
+  });
   const problem = keyProblem(data, pin);
   if (problem) {
     const what = pin === undefined ? problem : `does not match haproxy_repo_key_fingerprint: it ${problem}`;
@@ -61,7 +49,7 @@ async function repoOf(h: HostContext): Promise<Repo | undefined> {
       url: 'http://haproxy.debian.net',
       suite: `${codename}-backports-${version}`,
       component: 'main',
-      key: (h.vars['haproxy_repo_key'] as string | undefined) ?? 'https://haproxy.debian.net/bernat.debian.org.gpg',
+      key: (h.vars['haproxy_repo_key'] as string | undefined) ?? HAPROXY_DEBIAN_NET_KEY,
       version,
     };
   }

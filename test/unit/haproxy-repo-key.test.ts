@@ -45,6 +45,11 @@ describe('preflight (exit 2, before any connection)', () => {
     );
     expect(await preflight({ ...custom, haproxy_repo_key: 'ftp://h/key.gpg' })).toMatch(/^haproxy_repo_key .*https/);
   });
+  test('with a pin, an https key is fetched in preflight: one that cannot be fetched stops the run there', async () => {
+    expect(await preflight({ ...custom, haproxy_repo_key: 'https://127.0.0.1:9/key.gpg', haproxy_repo_key_fingerprint: k.fpr })).toMatch(
+      /^haproxy_repo_key https:\/\/127\.0\.0\.1:9\/key\.gpg: cannot fetch it/,
+    );
+  });
   test('https and local files pass; a local key must match the pinned fingerprint', async () => {
     expect(await preflight({ ...custom, haproxy_repo_key: 'https://h.example/key.gpg' })).toBeUndefined();
     expect(await preflight({ ...custom, haproxy_repo_key: k.asc, haproxy_repo_key_fingerprint: spaced(k.fpr) })).toBeUndefined();
