@@ -63,7 +63,7 @@ describe('HashKnownHosts in the ssh config', () => {
     ['Match host x\n  HashKnownHosts yes\nHost *\n  HashKnownHosts no', false],
     ['HashKnownHosts no\nHashKnownHosts yes', false], // the first value wins, as in ssh
     ['', undefined],
-  ])('%j -> %s', (text, want) => expect(parseHashKnownHosts(text)).toBe(want));
+  ])('%j -> %s', async (text, want) => expect(await parseHashKnownHosts(text)).toBe(want));
 
   test('~/.ssh/config is read before /etc/ssh/ssh_config; missing files are skipped', async () => {
     const user = join(dir, 'config');
@@ -73,5 +73,17 @@ describe('HashKnownHosts in the ssh config', () => {
     writeFileSync(user, 'HashKnownHosts no\n');
     expect(await hashKnownHostsSetting([user, system])).toBe(false);
     expect(await hashKnownHostsSetting([join(dir, 'missing')])).toBe(false);
+  });
+
+  test('Include is followed (Debian includes /etc/ssh/ssh_config.d/*.conf first): an included value comes first', async () => {
+    const confd = join(dir, 'ssh_config.d');
+    execFileSync('mkdir', ['-p', confd]);
+    writeFileSync(join(confd, '10-local.conf'), 'HashKnownHosts no\n');
+    writeFileSync(join(confd, 'ignored.txt'), 'HashKnownHosts yes\n');
+    const system = join(dir, 'ssh_config_inc');
+    writeFileSync(system, `Include ${confd}/*.conf\n\nHost *\n    HashKnownHosts yes\n`);
+    expect(await hashKnownHostsSetting([system])).toBe(false);
+    writeFileSync(join(confd, '10-local.conf'), '# nothing here\n');
+    expect(await hashKnownHostsSetting([system])).toBe(true);
   });
 });
