@@ -22,7 +22,8 @@ export interface HostContext {
   /** Secrets given to the run (stats password, ...): never log them. */
   readonly secrets: Readonly<Record<string, string | undefined>>;
   readonly dryRun: boolean;
-  /** Runs a command; resolves whatever the exit code. */
+  /** Runs a command; resolves whatever the exit code. Without its own `timeoutMs` it gets the run's
+   * --command-timeout, and throws a StepError when that stops it. */
   run(cmd: string, opts?: RunOptions): Promise<RunResult>;
   /** Runs a command; resolves with stdout, throws StepError(stderr) on a non-zero exit. */
   sh(cmd: string, opts?: RunOptions): Promise<string>;
