@@ -23,8 +23,8 @@ export interface ConnectorOptions {
   warn?(line: string): void;
   /** Where HashKnownHosts is looked up (default ~/.ssh/config, then /etc/ssh/ssh_config); for tests. */
   sshConfigFiles?: readonly string[];
-  /** ssh's global known_hosts (default /etc/ssh/ssh_known_hosts); for tests. */
-  systemKnownHostsFile?: string;
+  /** ssh's global known_hosts files (default /etc/ssh/ssh_known_hosts and ..._known_hosts2); for tests. */
+  systemKnownHostsFiles?: readonly string[];
 }
 
 export function connector(o: ConnectorOptions): (spec: HostSpec) => Promise<Remote> {
@@ -47,7 +47,7 @@ export function connector(o: ConnectorOptions): (spec: HostSpec) => Promise<Remo
       auth,
       sudoPassword: spec.sudoPasswordEnv ? o.secrets.byEnv[spec.sudoPasswordEnv] : undefined,
       knownHostsFile,
-      systemKnownHostsFile: o.systemKnownHostsFile ?? SYSTEM_KNOWN_HOSTS,
+      systemKnownHostsFiles: o.systemKnownHostsFiles ?? SYSTEM_KNOWN_HOSTS,
       hashKnownHosts: await hashing,
       hostKeyPolicy: o.policy,
       askHostKey: o.askHostKey,

@@ -32,10 +32,10 @@ export function knownHostsFileOf(inventory: Inventory): string {
 export async function hostsWithoutKnownKey(
   hosts: readonly HostSpec[],
   knownHostsFile: string,
-  systemFile: string = SYSTEM_KNOWN_HOSTS,
+  systemFiles: readonly string[] = SYSTEM_KNOWN_HOSTS,
 ): Promise<HostSpec[]> {
   // As ssh and the connection itself do: the user's file and the system's.
-  const entries = await readKnownHostsFiles([knownHostsFile, systemFile]);
+  const entries = await readKnownHostsFiles([knownHostsFile, ...systemFiles]);
   const seen = new Set<string>();
   return hosts.filter((h) => {
     const id = `${h.address}:${h.port}`;

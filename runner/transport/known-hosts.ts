@@ -108,8 +108,8 @@ export function checkHostKey(entries: KnownHostEntry[], host: string, port: numb
   return { status: 'unknown' };
 }
 
-/** ssh's GlobalKnownHostsFile: keys the administrator recorded for every user. Read, never written. */
-export const SYSTEM_KNOWN_HOSTS = '/etc/ssh/ssh_known_hosts';
+/** ssh's default GlobalKnownHostsFile: keys the administrator recorded for every user. Read, never written. */
+export const SYSTEM_KNOWN_HOSTS: readonly string[] = ['/etc/ssh/ssh_known_hosts', '/etc/ssh/ssh_known_hosts2'];
 
 /** The entries of several files in order (the user's, then the system's), each entry naming its file. */
 export async function readKnownHostsFiles(files: readonly string[]): Promise<KnownHostEntry[]> {

@@ -49,7 +49,7 @@ let connectionSeq = 0;
 async function connectOnce(opts: ConnectOptions): Promise<Remote> {
   let entries: KnownHostEntry[];
   try {
-    entries = await readKnownHostsFiles([opts.knownHostsFile, ...(opts.systemKnownHostsFile ? [opts.systemKnownHostsFile] : [])]);
+    entries = await readKnownHostsFiles([opts.knownHostsFile, ...(opts.systemKnownHostsFiles ?? [])]);
   } catch (e) {
     const why = errorFields(e).code ?? errorFields(e).message;
     throw new TransportError('hostkey', `cannot read ${opts.knownHostsFile}: ${why}`);

@@ -73,6 +73,6 @@ export interface ConnectOptions {
   becomeRoot?: boolean;
   /** Write new known_hosts entries hashed (`|1|...`), like OpenSSH's HashKnownHosts. Default false. */
   hashKnownHosts?: boolean;
-  /** Also trusted, never written: ssh's global file (/etc/ssh/ssh_known_hosts). Default none. */
-  systemKnownHostsFile?: string;
+  /** Also trusted, never written: ssh's global files (/etc/ssh/ssh_known_hosts, ..._known_hosts2). Default none. */
+  systemKnownHostsFiles?: readonly string[];
 }

@@ -31,7 +31,7 @@ async function connectOnce(name: string, o: { config: string; policy: HostKeyPol
   const inventory = loadInventory(inv);
   const connect = connector({
     inventory, secrets: { recipe: {}, byEnv: {} }, policy: o.policy, connectTimeoutS: 5,
-    sshConfigFiles: [cfg], systemKnownHostsFile: o.system ?? join(dir, 'no-system-file'),
+    sshConfigFiles: [cfg], systemKnownHostsFiles: [join(dir, 'no-system-file'), ...(o.system ? [o.system] : [])],
   });
   const remote = await connect(inventory.hosts[0]!);
   expect((await remote.run('true')).code).toBe(0);
