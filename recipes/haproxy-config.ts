@@ -38,6 +38,11 @@ async function statsHash(h: HostContext, user: string, password: string): Promis
   return hash;
 }
 
+/** The stats password's hash as `password ***` (Lower (b), issue 21): diffs and --verbose never show it. */
+export function maskStatsHash(cfg: string): string {
+  return cfg.replace(/^(\s*user\s+\S+\s+(?:password|insecure-password)\s+)\S+/gm, '$1***');
+}
+
 /** An IPv6 address in one canonical spelling (URL's), so `::1` and `0:0:0:0:0:0:0:1` compare equal. */
 function canonicalV6(a: string): string {
   try {
@@ -178,6 +183,7 @@ export const haproxyConfig: Recipe = {
         mode: 0o640,
         owner: 'root',
         group: 'haproxy',
+        mask: maskStatsHash,
         validate: `haproxy ${validateArgs(version, '{}').join(' ')}`,
         activate: (host) => reloadService(host, HAPROXY_SERVICE),
         activates: (host) => reloadCommand(host, HAPROXY_SERVICE),

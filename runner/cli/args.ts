@@ -5,6 +5,7 @@ import type { RunOption, SecretSpec } from '../engine/types.js';
 import type { Serial, Vars } from '../inventory/types.js';
 import { closest } from '../inventory/errors.js';
 import { UsageError } from './errors.js';
+import { badValue } from './check-vars.js';
 
 export const COMMANDS = ['up', 'run', 'check', 'verify', 'demo', 'list', 'lab', 'wizard', 'help', 'version'] as const;
 export type Command = (typeof COMMANDS)[number];
@@ -17,6 +18,8 @@ export interface CliOptions {
   verbose: boolean;
   concurrency: number;
   connectTimeoutS: number;
+  /** Time limit of one remote command that sets none itself (apt sets longer ones). */
+  commandTimeoutS: number;
   /** Seconds the connection keeper holds SSH connections after a run (0: none, every run logs in afresh). */
   keepConnectionsS: number;
   acceptNewHostKeys: boolean;
@@ -55,6 +58,7 @@ export function parseCli(argv: string[], recipeOptions: readonly RunOption[], se
     verbose: { type: 'boolean', short: 'v' },
     concurrency: { type: 'string' },
     'connect-timeout': { type: 'string' },
+    'command-timeout': { type: 'string' },
     'keep-connections': { type: 'string' },
     'accept-new-host-keys': { type: 'boolean' },
     yes: { type: 'boolean', short: 'y' },
@@ -110,6 +114,9 @@ export function parseCli(argv: string[], recipeOptions: readonly RunOption[], se
       throw new UsageError(`--${f}: expected one of ${o.choices.join(', ')}, found "${String(raw)}"`);
     }
     vars[o.name] = o.type === 'number' ? num(`--${f}`, raw, o.min ?? 0, o.max ?? Number.MAX_SAFE_INTEGER, 0) : String(raw);
+    // Flags are not checked again by checkVars (it skips overridden names): the option's pattern is checked here.
+    const problem = o.type === 'string' ? badValue(o, vars[o.name]) : undefined;
+    if (problem) throw new UsageError(`--${f}: ${problem}`);
   }
   const secretFiles: Record<string, string> = {};
   for (const s of secrets) if (s.fileFlag && typeof v[s.fileFlag] === 'string') secretFiles[s.name] = v[s.fileFlag] as string;
@@ -125,6 +132,7 @@ export function parseCli(argv: string[], recipeOptions: readonly RunOption[], se
     verbose: Boolean(v.verbose),
     concurrency: num('--concurrency', v.concurrency, 1, 256, 32),
     connectTimeoutS: num('--connect-timeout', v['connect-timeout'], 1, 600, 10),
+    commandTimeoutS: num('--command-timeout', v['command-timeout'], 1, 86_400, 600),
     keepConnectionsS:
       v['keep-connections'] !== undefined
         ? num('--keep-connections', v['keep-connections'], 0, 3600, 0)
@@ -175,7 +183,7 @@ function parseProblem(err: Error & { code?: string }, known: string[], secrets: 
 
 function defaults(): CliOptions {
   return {
-    dryRun: false, json: false, verbose: false, concurrency: 32, connectTimeoutS: 10, keepConnectionsS: 0, acceptNewHostKeys: false,
-    yes: false, withDeps: false, help: false, vars: {}, secretFiles: {},
+    dryRun: false, json: false, verbose: false, concurrency: 32, connectTimeoutS: 10, commandTimeoutS: 600, keepConnectionsS: 0,
+    acceptNewHostKeys: false, yes: false, withDeps: false, help: false, vars: {}, secretFiles: {},
   };
 }

@@ -36,6 +36,7 @@ Options:
   -v, --verbose             show every remote command (secrets redacted)
       --concurrency N       hosts worked on at once (default 32)
       --connect-timeout S   seconds to wait for SSH (default 10)
+      --command-timeout S   seconds one remote command may run before it is stopped (default 600; apt has longer limits)
       --keep-connections S  keep SSH connections open S seconds after the run (like Ansible's ControlPersist):
                             a re-run within S seconds logs in to no host (default 0: off; \`haforge keeper stop\`
                             closes them now). Connections are reused only with the same login, key and secrets

@@ -116,6 +116,7 @@ export async function runPlan(req: PlanRequest): Promise<number> {
         connect: connectWith(o.acceptNewHostKeys ? 'accept-new' : 'strict'),
         concurrency: o.concurrency,
         dryRun: o.dryRun,
+        commandTimeoutMs: o.commandTimeoutS * 1000,
         overrides: o.vars,
         secrets: secrets.recipe,
         checkRequires: req.command === 'run' && !o.withDeps,

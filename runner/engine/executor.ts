@@ -43,6 +43,8 @@ export interface ExecuteOptions {
   checkRequires?: boolean;
   /** Rolling order: per group (the inventory's), and for every group (flags, which win). */
   rollout?: { groups?: Record<string, Rollout>; all?: Rollout };
+  /** Time limit of a remote command that sets none (--command-timeout); default 600 s. */
+  commandTimeoutMs?: number;
   /** Aborted on Ctrl-C: no new step starts; steps in flight finish. */
   signal?: AbortSignal;
   events?: ExecutorEvents;
@@ -167,6 +169,7 @@ async function ensureContext(run: HostRun, o: ExecuteOptions, cluster: ClusterVi
     dryRun: o.dryRun,
     onCommand: o.events?.command,
     onProgress: o.events?.progress,
+    commandTimeoutMs: o.commandTimeoutMs,
   });
   return true;
 }

@@ -44,7 +44,8 @@ export interface HostContext {
   /** Secrets given to the run (stats password, ...): never log them. */
   readonly secrets: Readonly<Record<string, string | undefined>>;
   readonly dryRun: boolean;
-  /** Runs a command; resolves whatever the exit code. */
+  /** Runs a command; resolves whatever the exit code. Without its own `timeoutMs` it gets the run's
+   * --command-timeout, and throws a StepError when that stops it. */
   run(cmd: string, opts?: RunOptions): Promise<RunResult>;
   /** Runs a command; resolves with stdout, throws StepError(stderr) on a non-zero exit. */
   sh(cmd: string, opts?: RunOptions): Promise<string>;
@@ -155,6 +156,10 @@ export interface RunOption {
   min?: number;
   max?: number;
   default?: string | boolean | number;
+  /** What a string option may hold (M1 of issue 21): checked by badValue for vars and flags. `allowed` completes
+   * "expected ..." in the exit-2 message. Every string option has one: no newline or control character may reach
+   * a config file or a command line. */
+  pattern?: { regex: RegExp; allowed: string };
 }
 
 /** A secret a run may need. Taken from the environment, a file flag, or a prompt on a TTY; never from argv. */

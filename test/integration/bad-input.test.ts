@@ -243,13 +243,36 @@ const cases: Case[] = [
   {
     name: 'a stats user haproxy.cfg cannot hold (found before connecting, not on the LB)',
     args: ['up', '-i', 'INV', '--stats-user', 'stats admin'],
-    says: ['--stats-user: stats_user "stats admin": use 1-64 letters, digits'],
+    says: ['--stats-user: expected 1-64 letters, digits, "_", "." or "-", found "stats admin"'],
   },
   {
     name: 'a bind address that is not an IP (group var)',
     args: ['up', '-i', 'INV'],
     inv: inventory().replace('  lb:\n', '  lb:\n    vars: { bind_address: lb.example.com }\n'),
-    says: ['inv.yaml: groups.lb.vars.bind_address: bind_address "lb.example.com": use an IP address of the load balancer'],
+    says: ['inv.yaml: groups.lb.vars.bind_address: expected an IP address, "*" or "" (all addresses), found "lb.example.com"'],
+  },
+  // --- M1/M2 of issue 21: a line break in a value, a key over plain http, a key that is not the pinned one
+  {
+    name: 'a newline in a repository suite (inventory var) would inject a .sources line',
+    args: ['up', '-i', 'INV'],
+    inv: inventory({ vars: 'haproxy_source: custom\nhaproxy_repo_url: http://127.0.0.1/debian\nhaproxy_repo_key: ./k.asc\nhaproxy_repo_suite: "stable\\nComponents: evil"' }),
+    says: ['inv.yaml: vars.haproxy_repo_suite: expected a suite name (letters, digits and . _ + ~ / -), found "stable\\nComponents: evil"'],
+  },
+  {
+    name: 'a newline in a cookie name (flag) would inject a haproxy.cfg line',
+    args: ['up', '-i', 'INV', '--persistence', 'cookie-insert', '--cookie-name', 'SRV\n    stats auth a:b'],
+    says: ['--cookie-name: expected 1-64 letters, digits, "_", "." or "-", found "SRV\\n    stats auth a:b"'],
+  },
+  {
+    name: 'a repository key over plain http',
+    args: ['up', '-i', 'INV'],
+    inv: inventory({ vars: 'haproxy_source: custom\nhaproxy_repo_url: http://127.0.0.1/debian\nhaproxy_repo_suite: stable\nhaproxy_repo_key: http://127.0.0.1/key.gpg' }),
+    says: ['inv.yaml: vars.haproxy_repo_key: haproxy_repo_key http://127.0.0.1/key.gpg: give an https:// URL or a local file'],
+  },
+  {
+    name: 'a repository key fingerprint that is not 40 hex digits (flag)',
+    args: ['up', '-i', 'INV', '--haproxy-repo-key-fingerprint', 'ABCD 1234'],
+    says: ['--haproxy-repo-key-fingerprint: expected an OpenPGP fingerprint: 40 hex digits (spaces allowed), found "ABCD 1234"'],
   },
   {
     name: 'HTTPS on the HTTP port',

@@ -21,6 +21,8 @@ export interface FileSpec {
   activates?: (h: HostContext) => string | Promise<string>;
   /** Hide the content in diffs (keys, certificates with keys). */
   sensitive?: boolean;
+  /** Hide parts of the content in diffs (a password hash): applied to both sides before the diff is made. */
+  mask?: (content: string) => string;
   name?: string;
   notify?: string[];
   /** Commands content() runs with h.run(), read ahead with the file itself (see Step.reads). */
@@ -124,9 +126,7 @@ export function file(spec: FileSpec): Step {
         reactivate = true;
         return { state: 'change', note: 'installed by an interrupted run but not activated yet: activate it' };
       }
-      const diff = spec.sensitive
-        ? `(content of ${spec.path} hidden: sensitive)`
-        : (await unifiedDiff())(spec.path, spec.path, cur.content ?? '', wanted, cur.exists ? 'current' : 'absent', 'wanted');
+      const diff = await diffOf(spec, cur, wanted);
       // What apply would run on the host, for dry runs: the validation of a copy, then the activation.
       const commands = [
         ...(spec.validate ? [spec.validate.replaceAll('{}', quote(`${spec.path}${VALIDATE_SUFFIX}`))] : []),
@@ -140,6 +140,15 @@ export function file(spec: FileSpec): Step {
       await install(h, spec, wanted);
     },
   };
+}
+
+/** What a change shows: nothing of a sensitive file, and a masked file's secrets as the mask leaves them. */
+async function diffOf(spec: FileSpec, cur: Current, wanted: string): Promise<string> {
+  if (spec.sensitive) return `(content of ${spec.path} hidden: sensitive)`;
+  const show = spec.mask ?? ((t: string) => t);
+  const [before, after] = [show(cur.content ?? ''), show(wanted)];
+  if (before === after && cur.content !== undefined && cur.content !== wanted) return `(${spec.path}: only masked values change)`;
+  return (await unifiedDiff())(spec.path, spec.path, before, after, cur.exists ? 'current' : 'absent', 'wanted');
 }
 
 async function install(h: HostContext, spec: FileSpec, content: string): Promise<void> {
