@@ -15,11 +15,10 @@ import { opt } from './options.js';
 
 export const CONFIG_PATH = '/etc/haproxy/haproxy.cfg';
 
-/** The web nodes from the inventory, as HAProxy servers. */
+/** The web nodes of the inventory, as HAProxy servers: every LB gets the same list, whatever --limit says. */
 function webServers(h: HostContext) {
-  const web = new Set(h.inventory.groups['web'] ?? []);
-  return h.inventory.hosts
-    .filter((x) => web.has(x.name))
+  return h.cluster
+    .hosts('web')
     .map((x) => ({ name: x.name, address: x.address, port: typeof x.vars['web_port'] === 'number' ? x.vars['web_port'] : 80 }));
 }
 
@@ -37,6 +36,11 @@ async function statsHash(h: HostContext, user: string, password: string): Promis
   const hash = await sha512Crypt(password);
   if (!isCryptHash(hash)) throw new StepError('could not make a crypt hash for the stats password');
   return hash;
+}
+
+/** The stats password's hash as `password ***` (Lower (b), issue 21): diffs and --verbose never show it. */
+export function maskStatsHash(cfg: string): string {
+  return cfg.replace(/^(\s*user\s+\S+\s+(?:password|insecure-password)\s+)\S+/gm, '$1***');
 }
 
 /** An IPv6 address in one canonical spelling (URL's), so `::1` and `0:0:0:0:0:0:0:1` compare equal. */
@@ -179,6 +183,7 @@ export const haproxyConfig: Recipe = {
         mode: 0o640,
         owner: 'root',
         group: 'haproxy',
+        mask: maskStatsHash,
         validate: `haproxy ${validateArgs(version, '{}').join(' ')}`,
         activate: (host) => reloadService(host, HAPROXY_SERVICE),
         activates: (host) => reloadCommand(host, HAPROXY_SERVICE),

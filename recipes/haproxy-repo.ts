@@ -1,20 +1,22 @@
 // Tutorial step 2: a newer HAProxy from a backports repository, with its signing key. Modern form: the key as a
 // signed-by keyring in /etc/apt/keyrings (never apt-key), a deb822 .sources file, and an apt pin. If apt cannot
 // verify the repository with that key, everything is put back as it was, so the next `apt-get update` works.
-import { readFile } from 'node:fs/promises';
 import type { HostContext, Recipe, Step } from '../runner/engine/types.js';
 import { StepError } from '../runner/engine/types.js';
 import { aptGet, file } from '../runner/engine/primitives/index.js';
 import { osRelease } from '../runner/engine/facts.js';
 import { armorPublicKey } from './lib/pgp-armor.js';
+import { keyFingerprints, keyProblem, spacedFingerprint } from './lib/pgp-fingerprint.js';
+import { HAPROXY_DEBIAN_NET_KEY, readRepoKey } from './lib/repo-key.js';
 import { opt } from './options.js';
+import { deb822Stanza } from './templates/deb822.js';
 
 export const KEYRING = '/etc/apt/keyrings/haforge-haproxy.asc';
 export const SOURCES = '/etc/apt/sources.list.d/haforge-haproxy.sources';
 export const PREFERENCES = '/etc/apt/preferences.d/haforge-haproxy';
 const PATHS = [KEYRING, SOURCES, PREFERENCES];
 
-interface Repo {
+export interface Repo {
   url: string;
   suite: string;
   component: string;
@@ -22,17 +24,18 @@ interface Repo {
   version?: string;
 }
 
-async function loadKey(where: string): Promise<Buffer> {
-  if (/^https?:\/\//.test(where)) {
-    const res = await fetch(where);
-    if (!res.ok) throw new StepError(`cannot fetch the repository key ${where}: HTTP ${res.status}`);
-    return Buffer.from(await res.arrayBuffer());
+/** The key's bytes, refused unless it comes over https or from a local file and matches the pin (M2, issue 21).
+ * Runs while the recipe plans its steps: a refused key stops the host before anything is written there. */
+async function loadKey(where: string, pin: string | undefined): Promise<{ data: Buffer; fingerprint: string }> {
+  const data = await readRepoKey(where).catch((e: unknown) => {
+    throw new StepError(`haproxy_repo_key ${where}: ${(e as Error).message}`);
+  });
+  const problem = keyProblem(data, pin);
+  if (problem) {
+    const what = pin === undefined ? problem : `does not match haproxy_repo_key_fingerprint: it ${problem}`;
+    throw new StepError(`repository key ${where} ${what}; nothing was written on the host`);
   }
-  try {
-    return await readFile(where);
-  } catch {
-    throw new StepError(`cannot read the repository key file ${where}`);
-  }
+  return { data, fingerprint: spacedFingerprint(keyFingerprints(data)[0]!) };
 }
 
 async function repoOf(h: HostContext): Promise<Repo | undefined> {
@@ -46,7 +49,7 @@ async function repoOf(h: HostContext): Promise<Repo | undefined> {
       url: 'http://haproxy.debian.net',
       suite: `${codename}-backports-${version}`,
       component: 'main',
-      key: (h.vars['haproxy_repo_key'] as string | undefined) ?? 'https://haproxy.debian.net/bernat.debian.org.gpg',
+      key: (h.vars['haproxy_repo_key'] as string | undefined) ?? HAPROXY_DEBIAN_NET_KEY,
       version,
     };
   }
@@ -64,14 +67,14 @@ async function repoOf(h: HostContext): Promise<Repo | undefined> {
   };
 }
 
-function sourcesFile(r: Repo): string {
-  return `# managed by haforge\nTypes: deb\nURIs: ${r.url}\nSuites: ${r.suite}\nComponents: ${r.component}\nSigned-By: ${KEYRING}\n`;
+export function sourcesFile(r: Repo): string {
+  return deb822Stanza('managed by haforge', [['Types', 'deb'], ['URIs', r.url], ['Suites', r.suite], ['Components', r.component], ['Signed-By', KEYRING]]);
 }
 
-function preferencesFile(r: Repo): string {
+export function preferencesFile(r: Repo): string {
   // A version pin when a branch is asked for; otherwise prefer the repository's packages by origin.
   const pin = r.version ? `version ${r.version}.*` : `origin ${new URL(r.url).hostname}`;
-  return `# managed by haforge\nPackage: haproxy*\nPin: ${pin}\nPin-Priority: 900\n`;
+  return deb822Stanza('managed by haforge', [['Package', 'haproxy*'], ['Pin', pin], ['Pin-Priority', '900']]);
 }
 
 /** apt's words for a signature it cannot check (gpgv on bookworm, sqv on trixie). Anything else (a 403 from a
@@ -91,7 +94,7 @@ export function sourceError(out: string, url: string): string | undefined {
 }
 
 /** All three files as one unit: installed together, verified by `apt-get update`, rolled back together. */
-function repository(r: Repo, key: string): Step {
+function repository(r: Repo, key: string, fingerprint: string): Step {
   const parts = [
     file({ path: KEYRING, content: key, mode: 0o644, owner: 'root', group: 'root' }),
     file({ path: SOURCES, content: sourcesFile(r), mode: 0o644, owner: 'root', group: 'root' }),
@@ -102,10 +105,12 @@ function repository(r: Repo, key: string): Step {
     async check(h) {
       const checks = await Promise.all(parts.map((p) => p.check(h)));
       const changed = checks.filter((c) => c.state === 'change');
-      if (changed.length === 0) return { state: 'ok' };
+      const note = `key ${fingerprint}`;
+      if (changed.length === 0) return { state: 'ok', note };
       return {
         state: 'change',
-        diff: changed.map((c) => (c.state === 'change' ? c.diff : '')).join('\n'),
+        note,
+        diff: [`repository key fingerprint ${fingerprint}`, ...changed.map((c) => (c.state === 'change' ? c.diff : ''))].join('\n'),
         commands: ['apt-get update'],
       };
     },
@@ -158,6 +163,8 @@ export const haproxyRepo: Recipe = {
   async steps(h) {
     const r = await repoOf(h);
     if (!r) return [noExtraRepository];
-    return [repository(r, armorPublicKey(await loadKey(r.key)))];
+    const pin = h.vars['haproxy_repo_key_fingerprint'];
+    const key = await loadKey(r.key, typeof pin === 'string' ? pin : undefined);
+    return [repository(r, armorPublicKey(key.data), key.fingerprint)];
   },
 };

@@ -3,6 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import type { Vars } from '../runner/inventory/types.js';
 import { certMatchesKey } from './lib/self-signed.js';
+import { keyProblem, keySource } from './lib/pgp-fingerprint.js';
+import { HAPROXY_DEBIAN_NET_KEY, readRepoKey } from './lib/repo-key.js';
 
 export async function preflight(vars: Vars): Promise<string | undefined> {
   const persistence = vars['persistence'] ?? 'none';
@@ -48,5 +50,27 @@ export async function preflight(vars: Vars): Promise<string | undefined> {
   if (vars['haproxy_source'] === 'custom') {
     for (const k of ['haproxy_repo_url', 'haproxy_repo_suite', 'haproxy_repo_key']) if (typeof vars[k] !== 'string') return `haproxy_source custom needs ${k}`;
   }
-  return undefined;
+  return vars['haproxy_source'] === 'distro' || vars['haproxy_source'] === undefined ? undefined : repoKeyProblem(vars);
+}
+
+/** M2 (issue 21): the key over https or from a local file; with a pin, the key is read (fetched) and held to it
+ * here already, so a wrong key stops the run before any host is touched. */
+async function repoKeyProblem(vars: Vars): Promise<string | undefined> {
+  const given = vars['haproxy_repo_key'];
+  const key = typeof given === 'string' ? given : vars['haproxy_source'] === 'haproxy.debian.net' ? HAPROXY_DEBIAN_NET_KEY : undefined;
+  if (key === undefined) return undefined;
+  const scheme = keySource(key);
+  if (scheme !== 'https' && scheme !== 'file') {
+    return `haproxy_repo_key ${key}: give an https:// URL or a local file (a key fetched over ${scheme} could be swapped on the way)`;
+  }
+  const pin = vars['haproxy_repo_key_fingerprint'];
+  if (typeof pin !== 'string') return undefined;
+  let data: Buffer;
+  try {
+    data = await readRepoKey(key);
+  } catch (e) {
+    return `haproxy_repo_key ${key}: ${(e as Error).message}`;
+  }
+  const problem = keyProblem(data, pin);
+  return problem ? `haproxy_repo_key_fingerprint ${pin}: the key ${key} ${problem}` : undefined;
 }

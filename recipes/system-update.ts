@@ -47,13 +47,15 @@ const upgrade: Step = {
     if (fresh.code === 0) return { state: 'ok', note: 'nothing new since the last upgrade' };
     const sim = await h.sh('apt-get -s -q -o Debug::NoLocking=1 dist-upgrade');
     const pkgs = [...sim.matchAll(/^Inst (\S+)/gm)].map((m) => m[1]!);
-    if (pkgs.length === 0) {
-      if (!h.dryRun) await h.sh(`touch ${UPGRADE_STAMP}`);
-      return { state: 'ok', note: 'all packages up to date' };
-    }
+    // Nothing to upgrade: only the stamp is renewed (by apply, never by a check), so the next run skips the simulation.
+    if (pkgs.length === 0) return { state: 'change', bookkeeping: true, note: 'all packages up to date' };
     return { state: 'change', note: `${pkgs.length} to upgrade: ${pkgs.slice(0, 8).join(' ')}${pkgs.length > 8 ? ' ...' : ''}`, commands: ['apt-get dist-upgrade'] };
   },
-  async apply(h) {
+  async apply(h, check) {
+    if (check.bookkeeping) {
+      await h.sh(`touch ${UPGRADE_STAMP}`);
+      return { changed: false };
+    }
     const out = await aptGet(h, 'dist-upgrade');
     await h.sh(`touch ${UPGRADE_STAMP}`);
     const m = /(\d+) upgraded, (\d+) newly installed/.exec(out);

@@ -20,7 +20,7 @@ function target(h: HostContext): Target {
   const base = opt<boolean>(h, 'https') ? `https://${host}:${opt<number>(h, 'https_port')}` : httpBase;
   const password = h.secrets['stats_password'];
   if (!password) throw new StepError('the stats page password is missing: set HAFORGE_STATS_PASSWORD');
-  return { http: httpBase, base, auth: { user: opt<string>(h, 'stats_user'), password }, nodes: [...(h.inventory.groups['web'] ?? [])] };
+  return { http: httpBase, base, auth: { user: opt<string>(h, 'stats_user'), password }, nodes: h.cluster.hosts('web').map((x) => x.name) };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

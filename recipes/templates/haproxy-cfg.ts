@@ -4,6 +4,7 @@
 // between 2.2 and 3.2. The version decides the floor (2.2: `http-check send`, `-dW`) and the header.
 import { isIP } from 'node:net';
 import { isCryptHash } from '../lib/crypt.js';
+import { cfgWord as w } from './haproxy-word.js';
 import { type HaproxyVersion, toHaproxyVersion, isRenderable } from './haproxy-version.js';
 
 export type Balance = 'roundrobin' | 'leastconn' | 'source';
@@ -109,7 +110,7 @@ const HOSTNAME_RE = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?
 
 /** ADDR:PORT as HAProxy reads it: IPv6 keeps its colons, the last one separates the port. */
 function hostPort(address: string, port: number): string {
-  return `${address === '' ? '*' : address}:${String(port)}`;
+  return w('address', `${address === '' ? '*' : address}:${String(port)}`);
 }
 
 function checkBindAddress(what: string, a: string): void {
@@ -123,7 +124,13 @@ function checkServerAddress(what: string, a: string): void {
 }
 
 // A config word must not break the line: no whitespace, quotes, backslash or '#' (starts a comment).
-const WORD_RE = /^[^\s"'\\#]+$/;
+const isWord = (s: string): boolean => {
+  try {
+    return w('', s) === s;
+  } catch {
+    return false;
+  }
+};
 
 function oneOf<T extends string>(what: string, v: T | undefined, allowed: readonly T[], dflt: T): T {
   const value = v ?? dflt;
@@ -201,7 +208,7 @@ function resolve(input: HaproxyConfigInput): Resolved {
     checkPort('https port', port);
     if (port === input.bind.port) fail(`https port ${String(port)} is the same as the http port`);
     const certPath = input.https.certPath ?? DEFAULT_CERT_PATH;
-    if (!certPath.startsWith('/') || !WORD_RE.test(certPath)) fail(`certificate path ${JSON.stringify(certPath)} must be absolute, without spaces or quotes`);
+    if (!certPath.startsWith('/') || !isWord(certPath)) fail(`certificate path ${JSON.stringify(certPath)} must be absolute, without spaces or quotes`);
     https = { enabled: true, port, certPath, redirect: input.https.redirect ?? true };
   }
 
@@ -238,7 +245,7 @@ function resolve(input: HaproxyConfigInput): Resolved {
     const a = log.address;
     const m = /^([\d.]+)(?::(\d{1,5}))?$/.exec(a);
     const ok =
-      (a.startsWith('/') && WORD_RE.test(a)) ||
+      (a.startsWith('/') && isWord(a)) ||
       (m !== null && isIP(m[1]) === 4 && (m[2] === undefined || (Number(m[2]) >= 1 && Number(m[2]) <= 65535)));
     if (!ok) fail(`syslog address ${JSON.stringify(a)} must be a socket path or IPv4[:port]`);
   } else if (log.kind !== 'stdout' && log.kind !== 'none') {
@@ -266,7 +273,7 @@ function resolve(input: HaproxyConfigInput): Resolved {
 function globalSection(r: Resolved): string[] {
   const lines = ['global'];
   if (r.log.kind === 'stdout') lines.push('    log stdout format raw local0');
-  if (r.log.kind === 'syslog') lines.push(`    log ${r.log.address} local0`);
+  if (r.log.kind === 'syslog') lines.push(`    log ${w('syslog address', r.log.address)} local0`);
   lines.push(
     '    chroot /var/lib/haproxy',
     '    stats socket /run/haproxy/admin.sock mode 660 level admin',
@@ -315,7 +322,7 @@ function defaultsSection(r: Resolved): string[] {
 
 function userlistSection(r: Resolved): string[] {
   if (!r.stats.enabled) return [];
-  return [`userlist ${STATS_USERLIST}`, `    user ${r.stats.user} password ${r.stats.passwordHash}`];
+  return [`userlist ${STATS_USERLIST}`, `    user ${w('stats user', r.stats.user)} password ${w('stats password hash', r.stats.passwordHash)}`];
 }
 
 /** The stats directives, for the web listen or the separate stats listen. Auth applies to stats requests only. */
@@ -324,8 +331,8 @@ function statsLines(r: Resolved): string[] {
   return [
     `    acl ${STATS_ACL} http_auth(${STATS_USERLIST})`,
     '    stats enable',
-    `    stats uri ${r.stats.uri}`,
-    `    stats refresh ${r.stats.refresh}`,
+    `    stats uri ${w('stats uri', r.stats.uri)}`,
+    `    stats refresh ${w('stats refresh', r.stats.refresh)}`,
     '    stats hide-version',
     '    stats show-node',
     // Hashed userlist, never `stats auth user:pass` (clear text in the file).
@@ -343,11 +350,11 @@ function persistenceLines(r: Resolved): string[] {
       return ['    stick-table type ip size 1m expire 1h', '    stick on src'];
     case 'cookie-insert':
       // indirect: the cookie is HAProxy's own, stripped before the request reaches the server.
-      return [`    cookie ${String(r.cookieName)} insert indirect nocache`];
+      return [`    cookie ${w('cookie name', String(r.cookieName))} insert indirect nocache`];
     case 'cookie-prefix':
       // No `indirect` here: the docs advise against it with `prefix` (server updates of the application's
       // cookie would then not reach the client).
-      return [`    cookie ${String(r.cookieName)} prefix nocache`];
+      return [`    cookie ${w('cookie name', String(r.cookieName))} prefix nocache`];
   }
 }
 
@@ -371,9 +378,9 @@ function keepAliveLines(r: Resolved): string[] {
 }
 
 function webListen(r: Resolved): string[] {
-  const lines = [`listen ${r.listenName}`, `    bind ${hostPort(r.bind.address, r.bind.port)}`];
+  const lines = [`listen ${w('listen name', r.listenName)}`, `    bind ${hostPort(r.bind.address, r.bind.port)}`];
   if (r.https.enabled) {
-    lines.push(`    bind ${hostPort(r.bind.address, r.https.port)} ssl crt ${r.https.certPath}`);
+    lines.push(`    bind ${hostPort(r.bind.address, r.https.port)} ssl crt ${w('certificate path', r.https.certPath)}`);
     if (r.https.redirect) lines.push('    http-request redirect scheme https unless { ssl_fc }');
     // Tell the application how the client came in (and overwrite any forged value).
     lines.push(
@@ -384,13 +391,13 @@ function webListen(r: Resolved): string[] {
   lines.push('    option forwardfor', ...keepAliveLines(r), ...balanceLines(r), ...persistenceLines(r));
   lines.push(
     '    option httpchk',
-    `    http-check send meth GET uri ${r.health.path}`,
+    `    http-check send meth GET uri ${w('health-check path', r.health.path)}`,
     `    http-check expect status ${String(r.health.expectStatus)}`,
   );
   if (r.stats.enabled && r.stats.port === null) lines.push(...statsLines(r));
   const cookie = r.persistence === 'cookie-insert' || r.persistence === 'cookie-prefix';
   for (const s of r.servers) {
-    lines.push(`    server ${s.name} ${hostPort(s.address, s.port)} check${cookie ? ` cookie ${s.name}` : ''}`);
+    lines.push(`    server ${w('server name', s.name)} ${hostPort(s.address, s.port)} check${cookie ? ` cookie ${w('server name', s.name)}` : ''}`);
   }
   return lines;
 }

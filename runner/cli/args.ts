@@ -2,11 +2,12 @@
 // own declarations, so the CLI stays generic.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { RunOption, SecretSpec } from '../engine/types.js';
-import type { Vars } from '../inventory/types.js';
+import type { Serial, Vars } from '../inventory/types.js';
 import { closest } from '../inventory/errors.js';
 import { UsageError } from './errors.js';
+import { badValue } from './check-vars.js';
 
-export const COMMANDS = ['up', 'run', 'check', 'verify', 'list', 'lab', 'wizard', 'help', 'version'] as const;
+export const COMMANDS = ['up', 'run', 'check', 'verify', 'demo', 'list', 'lab', 'wizard', 'help', 'version'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export interface CliOptions {
@@ -17,12 +18,17 @@ export interface CliOptions {
   verbose: boolean;
   concurrency: number;
   connectTimeoutS: number;
+  /** Time limit of one remote command that sets none itself (apt sets longer ones). */
+  commandTimeoutS: number;
   /** Seconds the connection keeper holds SSH connections after a run (0: none, every run logs in afresh). */
   keepConnectionsS: number;
   acceptNewHostKeys: boolean;
   yes: boolean;
   withDeps: boolean;
   help: boolean;
+  /** Rolling order for every group (--serial, --max-fail-percentage): wins over the inventory's. */
+  serial?: Serial;
+  maxFailPercentage?: number;
   /** Recipe vars set by flags (only those given). */
   vars: Vars;
   /** --NAME-file paths for secrets. */
@@ -52,10 +58,13 @@ export function parseCli(argv: string[], recipeOptions: readonly RunOption[], se
     verbose: { type: 'boolean', short: 'v' },
     concurrency: { type: 'string' },
     'connect-timeout': { type: 'string' },
+    'command-timeout': { type: 'string' },
     'keep-connections': { type: 'string' },
     'accept-new-host-keys': { type: 'boolean' },
     yes: { type: 'boolean', short: 'y' },
     'with-deps': { type: 'boolean' },
+    serial: { type: 'string' },
+    'max-fail-percentage': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
     version: { type: 'boolean' },
   };
@@ -105,18 +114,25 @@ export function parseCli(argv: string[], recipeOptions: readonly RunOption[], se
       throw new UsageError(`--${f}: expected one of ${o.choices.join(', ')}, found "${String(raw)}"`);
     }
     vars[o.name] = o.type === 'number' ? num(`--${f}`, raw, o.min ?? 0, o.max ?? Number.MAX_SAFE_INTEGER, 0) : String(raw);
+    // Flags are not checked again by checkVars (it skips overridden names): the option's pattern is checked here.
+    const problem = o.type === 'string' ? badValue(o, vars[o.name]) : undefined;
+    if (problem) throw new UsageError(`--${f}: ${problem}`);
   }
   const secretFiles: Record<string, string> = {};
   for (const s of secrets) if (s.fileFlag && typeof v[s.fileFlag] === 'string') secretFiles[s.name] = v[s.fileFlag] as string;
 
+  const limit = (v.limit as string[] | undefined)?.flatMap((l) => l.split(',')).map((l) => l.trim()).filter(Boolean);
+  // Given but empty (`--limit ""`, `--limit ,`): never "every host".
+  if (limit?.length === 0) throw new UsageError('--limit is empty; give host or group names or globs, e.g. --limit web1,lb (leave it out to run on every host)');
   const out: CliOptions = {
     inventory: v.inventory as string | undefined,
-    limit: (v.limit as string[] | undefined)?.flatMap((l) => l.split(',')).filter(Boolean),
+    limit,
     dryRun: Boolean(v['dry-run'] || v.check) || command === 'check',
     json: Boolean(v.json),
     verbose: Boolean(v.verbose),
     concurrency: num('--concurrency', v.concurrency, 1, 256, 32),
     connectTimeoutS: num('--connect-timeout', v['connect-timeout'], 1, 600, 10),
+    commandTimeoutS: num('--command-timeout', v['command-timeout'], 1, 86_400, 600),
     keepConnectionsS:
       v['keep-connections'] !== undefined
         ? num('--keep-connections', v['keep-connections'], 0, 3600, 0)
@@ -125,6 +141,8 @@ export function parseCli(argv: string[], recipeOptions: readonly RunOption[], se
     yes: Boolean(v.yes),
     withDeps: Boolean(v['with-deps']),
     help: Boolean(v.help),
+    ...(v.serial !== undefined ? { serial: serialOf(String(v.serial)) } : {}),
+    ...(v['max-fail-percentage'] !== undefined ? { maxFailPercentage: num('--max-fail-percentage', v['max-fail-percentage'], 0, 100, 0) } : {}),
     vars,
     secretFiles,
   };
@@ -133,6 +151,13 @@ export function parseCli(argv: string[], recipeOptions: readonly RunOption[], se
   if (command === 'run' && rest.length === 0 && !out.help) throw new UsageError('`haforge run` needs at least one recipe name (see haforge list)');
   if (command !== 'run' && command !== 'help' && rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}" after ${command ?? 'haforge'}`);
   return { command, rest, options: out };
+}
+
+/** --serial N or --serial P%: the inventory's `serial`, for every group. */
+function serialOf(raw: string): Serial {
+  if (/^[1-9][0-9]*$/.test(raw) && Number.isSafeInteger(Number(raw))) return Number(raw);
+  if (/^(100|[1-9][0-9]?)%$/.test(raw)) return raw as Serial;
+  throw new UsageError(`--serial: expected a number of hosts (1 or more) or a percentage (1%-100%), found "${raw}"`);
 }
 
 /** node:util's messages are long and generic; say which option and what to do instead. An option's value
@@ -158,7 +183,7 @@ function parseProblem(err: Error & { code?: string }, known: string[], secrets: 
 
 function defaults(): CliOptions {
   return {
-    dryRun: false, json: false, verbose: false, concurrency: 32, connectTimeoutS: 10, keepConnectionsS: 0, acceptNewHostKeys: false,
-    yes: false, withDeps: false, help: false, vars: {}, secretFiles: {},
+    dryRun: false, json: false, verbose: false, concurrency: 32, connectTimeoutS: 10, commandTimeoutS: 600, keepConnectionsS: 0,
+    acceptNewHostKeys: false, yes: false, withDeps: false, help: false, vars: {}, secretFiles: {},
   };
 }

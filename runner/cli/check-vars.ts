@@ -47,6 +47,7 @@ export function badValue(o: RunOption, v: unknown): string | undefined {
   }
   if (o.type !== typeof v) return `expected ${o.type === 'boolean' ? 'true or false' : 'a string'}, found ${describe(v)}`;
   if (o.choices && !o.choices.includes(String(v))) return `expected one of ${o.choices.join(', ')}, found ${describe(v)}`;
+  if (o.pattern && typeof v === 'string' && !o.pattern.regex.test(v)) return `expected ${o.pattern.allowed}, found ${describe(v)}`;
   return undefined;
 }
 
@@ -64,6 +65,13 @@ export async function checkVars(
 ): Promise<string[]> {
   const known = new Map([...options, ...hostVars].map((o) => [o.name, o]));
   const warnings = new Map<string, string>();
+  // Overrides are flags or the wizard's answers: checked like inventory vars (the wizard's own prompts may let
+  // through what a pattern refuses, e.g. a line break pasted into a text answer).
+  for (const [name, v] of Object.entries(overrides)) {
+    const o = known.get(name);
+    const problem = o ? badValue(o, v) : undefined;
+    if (problem) throw new UsageError(`${flagOf(name)}: ${problem}`);
+  }
   // Every host, not only the selected ones: a web node's web_port is read by the lb's config.
   for (const host of inv.hosts) {
     for (const [name, v] of Object.entries(host.vars)) {

@@ -6,6 +6,8 @@ import { keptConnect, type KeeperSpec } from '../transport/keeper/client.js';
 import { keeperSocketPath } from '../transport/keeper/socket-path.js';
 import type { AuthConfig, ConnectOptions, HostKeyPolicy, Remote } from '../transport/types.js';
 import { startKeeper } from './keeper.js';
+import { SYSTEM_KNOWN_HOSTS } from '../transport/known-hosts.js';
+import { hashKnownHostsSetting } from '../transport/ssh-config.js';
 import type { HostSpec, Inventory } from '../inventory/types.js';
 import type { Secrets } from './secrets.js';
 
@@ -19,11 +21,18 @@ export interface ConnectorOptions {
   keepConnectionsS?: number;
   /** Told once when connections cannot be kept (an unsafe socket folder): the run then connects directly. */
   warn?(line: string): void;
+  /** Where HashKnownHosts is looked up (default ~/.ssh/config, then /etc/ssh/ssh_config); for tests. */
+  sshConfigFiles?: readonly string[];
+  /** ssh's global known_hosts files (default /etc/ssh/ssh_known_hosts and ..._known_hosts2); for tests. */
+  systemKnownHostsFiles?: readonly string[];
 }
 
 export function connector(o: ConnectorOptions): (spec: HostSpec) => Promise<Remote> {
   const knownHostsFile = o.inventory.knownHostsFile ?? join(homedir(), '.ssh', 'known_hosts');
-  return (spec) => {
+  // New known_hosts lines are hashed when the user's ssh hashes them (Lower (e), issue 21): read once per run.
+  let hashing: Promise<boolean> | undefined;
+  return async (spec) => {
+    hashing ??= hashKnownHostsSetting(o.sshConfigFiles);
     const auth: AuthConfig =
       spec.auth.kind === 'key'
         ? { kind: 'key', keyFile: spec.auth.keyFile }
@@ -38,6 +47,8 @@ export function connector(o: ConnectorOptions): (spec: HostSpec) => Promise<Remo
       auth,
       sudoPassword: spec.sudoPasswordEnv ? o.secrets.byEnv[spec.sudoPasswordEnv] : undefined,
       knownHostsFile,
+      systemKnownHostsFiles: o.systemKnownHostsFiles ?? SYSTEM_KNOWN_HOSTS,
+      hashKnownHosts: await hashing,
       hostKeyPolicy: o.policy,
       askHostKey: o.askHostKey,
       connectTimeoutMs: o.connectTimeoutS * 1000,

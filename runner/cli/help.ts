@@ -21,6 +21,7 @@ Commands:
   run RECIPE...    run only these recipes (prerequisites are checked; --with-deps adds them)
   check            dry run of \`up\`: what would change, with unified diffs; nothing is touched
   verify           check the running cluster: stats page, every web node UP, persistence works
+  demo             make (or reuse) the local lab and run everything on it; prints the site and stats URLs
   list             the recipes, their order and roles
   lab up|down|status   a local lab of throwaway Debian hosts (root only; see \`haforge lab help\`)
   keeper stop      close the SSH connections kept by --keep-connections (see --keep-connections)
@@ -28,19 +29,23 @@ Commands:
   help [COMMAND]   this text, or one command's
 
 Options:
-  -i, --inventory FILE      inventory YAML (default: $HAFORGE_INVENTORY, else the local lab's when it is up)
+  -i, --inventory FILE      inventory YAML (default: $HAFORGE_INVENTORY; without either, exit 2: see \`haforge demo\`)
   -l, --limit PATTERN       only these hosts: names, group names or globs, comma-separated (web*,lb)
       --dry-run, --check    run checks only; show diffs and the commands that would run
       --json                print a JSON report on stdout (schema: README, "JSON report"); nothing else
   -v, --verbose             show every remote command (secrets redacted)
       --concurrency N       hosts worked on at once (default 32)
       --connect-timeout S   seconds to wait for SSH (default 10)
+      --command-timeout S   seconds one remote command may run before it is stopped (default 600; apt has longer limits)
       --keep-connections S  keep SSH connections open S seconds after the run (like Ansible's ControlPersist):
                             a re-run within S seconds logs in to no host (default 0: off; \`haforge keeper stop\`
                             closes them now). Connections are reused only with the same login, key and secrets
       --accept-new-host-keys   trust and record unknown host keys (changed keys are always refused)
   -y, --yes                 never prompt: fail with exit 2 when something must be asked
       --with-deps           with \`run\`: also run the recipes it depends on
+      --serial N|P%         rolling order: each group's hosts in batches of N hosts (or P% of the group), one
+                            batch finishing every recipe before the next starts (wins over groups.G.serial)
+      --max-fail-percentage P   stop the rollout after a batch where more than P% of a group's hosts failed
   -h, --help                help; \`haforge help COMMAND\` for one command
 
 Environment:
@@ -56,7 +61,7 @@ Exit codes: 0 every host ok, 1 a host failed, 2 usage or inventory error (no hos
 
 Examples:
   haforge wizard                                 guided setup (1)
-  npm run demo                                   lab up, then the whole setup on it
+  haforge demo  (or npm run demo)                lab up, then the whole setup on it
   haforge up -i inventory/example.yaml --dry-run see what would change
   HAFORGE_STATS_PASSWORD=... haforge up -i prod.yaml --yes --json > report.json     (2)
   haforge up -i prod.yaml --stats-password-file /run/secrets/stats --accept-new-host-keys --yes

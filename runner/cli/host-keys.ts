@@ -9,7 +9,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { HostSpec, Inventory } from '../inventory/types.js';
 import type { HostKeyPolicy, Remote } from '../transport/types.js';
-import { entriesFor, readKnownHosts } from '../transport/known-hosts.js';
+import { entriesFor, readKnownHostsFiles, SYSTEM_KNOWN_HOSTS } from '../transport/known-hosts.js';
 import { UsageError } from './errors.js';
 
 export interface HostKeyGate {
@@ -29,8 +29,13 @@ export function knownHostsFileOf(inventory: Inventory): string {
 }
 
 /** Hosts (one per address:port) that known_hosts says nothing about. */
-export async function hostsWithoutKnownKey(hosts: readonly HostSpec[], knownHostsFile: string): Promise<HostSpec[]> {
-  const entries = await readKnownHosts(knownHostsFile);
+export async function hostsWithoutKnownKey(
+  hosts: readonly HostSpec[],
+  knownHostsFile: string,
+  systemFiles: readonly string[] = SYSTEM_KNOWN_HOSTS,
+): Promise<HostSpec[]> {
+  // As ssh and the connection itself do: the user's file and the system's.
+  const entries = await readKnownHostsFiles([knownHostsFile, ...systemFiles]);
   const seen = new Set<string>();
   return hosts.filter((h) => {
     const id = `${h.address}:${h.port}`;

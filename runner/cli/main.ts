@@ -29,7 +29,7 @@ async function packageVersion(): Promise<string> {
   }
 }
 
-const COMMANDS = ['up', 'run', 'check', 'verify', 'list', 'lab', 'wizard', 'version', 'help'];
+const COMMANDS = ['up', 'run', 'check', 'verify', 'demo', 'list', 'lab', 'wizard', 'version', 'help'];
 
 export async function main(argv: string[]): Promise<number> {
   applyNoColor();
@@ -55,6 +55,10 @@ export async function main(argv: string[]): Promise<number> {
       case 'lab': {
         const { labCommand } = await import('../lab/command.js');
         return await labCommand(rest);
+      }
+      case 'demo': {
+        const { runDemo } = await import('./demo.js');
+        return await runDemo({ options, catalogue, ...ask });
       }
       case 'up':
       case 'run':

@@ -31,8 +31,10 @@ export interface PlanRequest {
   recipeNames?: string[];
   options: CliOptions;
   catalogue: Catalogue;
-  /** An inventory already parsed (the wizard's); otherwise -i, $HAFORGE_INVENTORY or the local lab. */
+  /** An inventory already parsed (the wizard's); otherwise -i or $HAFORGE_INVENTORY. */
   inventory?: Inventory;
+  /** Files read for secrets nothing else supplies (the demo lab's stats password). */
+  fallbackSecretFiles?: Record<string, string>;
   /** Where secrets are read from (default process.env); the wizard passes the answers it collected. */
   env?: NodeJS.ProcessEnv;
   /** Present when a person can answer prompts. */
@@ -56,13 +58,7 @@ export async function runPlan(req: PlanRequest): Promise<number> {
     return exitCode;
   };
   try {
-    let inventory = req.inventory;
-    let labSecretFiles: Record<string, string> | undefined;
-    if (!inventory) {
-      const chosen = await chooseInventory(o.inventory, (line) => !o.json && process.stderr.write(`${line}\n`));
-      inventory = loadInventory(chosen.path);
-      labSecretFiles = chosen.labSecretFiles;
-    }
+    const inventory = req.inventory ?? loadInventory(chooseInventory(o.inventory));
     if (!o.json) for (const w of inventory.warnings) process.stderr.write(`${chalk.yellow('warning:')} ${w}\n`);
     resolveFileVars(inventory, req.catalogue.options);
     const hosts = selectHosts(inventory, o.limit);
@@ -77,7 +73,7 @@ export async function runPlan(req: PlanRequest): Promise<number> {
       specs: req.catalogue.secrets.filter((s) => s.neededBy.some((n) => recipes.some((r) => r.name === n))),
       vars,
       files: o.secretFiles,
-      fallbackFiles: labSecretFiles,
+      fallbackFiles: req.fallbackSecretFiles,
       env: req.env ?? process.env,
       prompt: req.prompt,
       noPromptReason: req.noPromptReason,
@@ -120,9 +116,11 @@ export async function runPlan(req: PlanRequest): Promise<number> {
         connect: connectWith(o.acceptNewHostKeys ? 'accept-new' : 'strict'),
         concurrency: o.concurrency,
         dryRun: o.dryRun,
+        commandTimeoutMs: o.commandTimeoutS * 1000,
         overrides: o.vars,
         secrets: secrets.recipe,
         checkRequires: req.command === 'run' && !o.withDeps,
+        rollout: { groups: inventory.rollout, all: { serial: o.serial, maxFailPercentage: o.maxFailPercentage } },
         signal: abort.signal,
         events: view.events,
       });

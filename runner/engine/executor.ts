@@ -1,10 +1,16 @@
-// Runs a plan: hosts in parallel (bounded), recipes and steps in order per host, handlers at the end.
+// Runs a plan: facts other hosts read gathered first (a barrier), then the hosts in batches (rolling order),
+// within a batch hosts in parallel (bounded), recipes and steps in order per host, handlers at the end.
 // Knows nothing of SSH or of the live view: it gets a connect function and reports through events.
 import type { Remote } from '../transport/types.js';
-import type { HostSpec, Inventory, Vars } from '../inventory/types.js';
+import type { HostSpec, Inventory, Rollout, Vars } from '../inventory/types.js';
 import { createHostContext, type EngineHostContext } from './host-context.js';
+import { clusterView, type GatheredFacts } from './cluster.js';
 import { appliesTo } from './planner.js';
-import { StepError, type Recipe, type Status, type Step, type StepResult } from './types.js';
+import { batchesOf, stopReason } from './rollout.js';
+import { errorLine, prefetchReads, runRecipe, timed, type Notified } from './recipe-run.js';
+import type { ClusterView, Recipe, Status, Step, StepResult } from './types.js';
+
+export { errorLine } from './recipe-run.js';
 
 export interface ExecutorEvents {
   hostStart?(host: string): void;
@@ -35,6 +41,10 @@ export interface ExecuteOptions {
   secrets?: Record<string, string | undefined>;
   /** Check each recipe's `requires` probes first (a recipe run without its dependencies). */
   checkRequires?: boolean;
+  /** Rolling order: per group (the inventory's), and for every group (flags, which win). */
+  rollout?: { groups?: Record<string, Rollout>; all?: Rollout };
+  /** Time limit of a remote command that sets none (--command-timeout); default 600 s. */
+  commandTimeoutMs?: number;
   /** Aborted on Ctrl-C: no new step starts; steps in flight finish. */
   signal?: AbortSignal;
   events?: ExecutorEvents;
@@ -61,7 +71,7 @@ interface HostRun {
   ended?: HostSummary;
 }
 
-/** A new phase starts at every `sync` recipe: all hosts finish one phase before any starts the next. */
+/** A new phase starts at every `sync` recipe: all hosts of a batch finish one phase before any starts the next. */
 function phasesOf(recipes: readonly Recipe[]): Recipe[][] {
   const phases: Recipe[][] = [[]];
   for (const r of recipes) {
@@ -75,6 +85,8 @@ export async function execute(o: ExecuteOptions): Promise<ExecuteResult> {
   const results: StepResult[] = [];
   const ev = o.events ?? {};
   const phases = phasesOf(o.recipes);
+  const gathered: GatheredFacts = new Map();
+  const cluster = clusterView(o.inventory, o.hosts, o.overrides ?? {}, gathered);
   const runs = o.hosts.map((spec): HostRun => {
     const recipes = o.recipes.filter((r) => appliesTo(r, spec.groups));
     const lastPhase = phases.reduce((last, p, i) => (p.some((r) => recipes.includes(r)) ? i : last), -1);
@@ -99,13 +111,29 @@ export async function execute(o: ExecuteOptions): Promise<ExecuteResult> {
     ev.hostEnd?.(run.spec.name, run.ended);
   };
 
-  for (const [i, phase] of phases.entries()) {
+  await gatherPeerFacts(runs, o, cluster, gathered, record);
+  const batches = batchesOf(o.hosts, o.rollout?.groups, o.rollout?.all);
+  for (const [k, batch] of batches.entries()) {
     if (o.signal?.aborted) break;
-    const todo = runs.filter((r) => !r.error && r.recipes.some((x) => phase.includes(x)));
-    await pool(todo, o.concurrency, async (run) => {
-      await runPhase(run, phase.filter((x) => run.recipes.includes(x)), o, (r) => record(run, r));
-      if (run.error || i >= run.lastPhase) await end(run);
-    });
+    const inBatch = runs.filter((r) => batch.hosts.includes(r.spec));
+    for (const [i, phase] of phases.entries()) {
+      if (o.signal?.aborted) break;
+      const todo = inBatch.filter((r) => !r.error && r.recipes.some((x) => phase.includes(x)));
+      await pool(todo, o.concurrency, async (run) => {
+        await runPhase(run, phase.filter((x) => run.recipes.includes(x)), o, cluster, (r) => record(run, r));
+        if (run.error || i >= run.lastPhase) await end(run);
+      });
+    }
+    for (const run of inBatch) await end(run);
+    const failed = new Set(inBatch.filter((r) => r.ended?.status === 'failed').map((r) => r.spec.name));
+    const why = k < batches.length - 1 ? stopReason(batch, failed, o.rollout?.groups, o.rollout?.all) : undefined;
+    if (!why) continue;
+    // The hosts of later batches are not touched; the recap names them and why.
+    for (const run of runs.filter((r) => !r.ended && r.recipes.length > 0)) {
+      run.error = `not touched: the rollout stopped after batch ${k + 1} of ${batches.length} (${why})`;
+      record(run, { host: run.spec.name, recipe: 'rollout', step: 'rollout', status: 'skipped', durationMs: 0, message: run.error });
+    }
+    break;
   }
   for (const run of runs) await end(run);
   return { results, hosts: runs.map((r) => r.ended!), interrupted: o.signal?.aborted ?? false };
@@ -119,41 +147,79 @@ async function pool<T>(items: readonly T[], size: number, fn: (item: T) => Promi
   await Promise.all(Array.from({ length: Math.max(1, Math.min(size, items.length)) }, worker));
 }
 
-/** Runs one phase's recipes on one host, connecting first if needed; sets run.error when the host must stop. */
-async function runPhase(run: HostRun, recipes: Recipe[], o: ExecuteOptions, push: (r: StepResult) => void): Promise<void> {
-  const ev = o.events ?? {};
-  const spec = run.spec;
-  if (o.signal?.aborted) return;
-  if (!run.ctx) {
-    run.started = Date.now();
-    ev.hostStart?.(spec.name);
-    try {
-      run.remote = await o.connect(spec);
-    } catch (err) {
-      run.error = errorLine(err);
-      push({ host: spec.name, recipe: CONNECT, step: CONNECT, status: 'failed', durationMs: Date.now() - run.started, message: run.error });
-      return;
-    }
-    run.ctx = createHostContext({
-      remote: run.remote,
-      spec,
-      inventory: o.inventory,
-      overrides: o.overrides ?? {},
-      secrets: o.secrets ?? {},
-      dryRun: o.dryRun,
-      onCommand: ev.command,
-      onProgress: ev.progress,
-    });
+/** Connects the host once (its first phase, or the facts gathering); false when it cannot go on. */
+async function ensureContext(run: HostRun, o: ExecuteOptions, cluster: ClusterView, push: (r: StepResult) => void): Promise<boolean> {
+  if (run.ctx) return true;
+  if (run.error) return false;
+  run.started = Date.now();
+  o.events?.hostStart?.(run.spec.name);
+  try {
+    run.remote = await o.connect(run.spec);
+  } catch (err) {
+    run.error = errorLine(err);
+    push({ host: run.spec.name, recipe: CONNECT, step: CONNECT, status: 'failed', durationMs: Date.now() - run.started, message: run.error });
+    return false;
   }
-  const h = run.ctx;
-  const notified = new Map<string, Set<string>>();
+  run.ctx = createHostContext({
+    remote: run.remote,
+    spec: run.spec,
+    cluster,
+    overrides: o.overrides ?? {},
+    secrets: o.secrets ?? {},
+    dryRun: o.dryRun,
+    onCommand: o.events?.command,
+    onProgress: o.events?.progress,
+    commandTimeoutMs: o.commandTimeoutMs,
+  });
+  return true;
+}
+
+/**
+ * The barrier: every fact a planned recipe reads of its peers (Recipe.peerFacts) is read on each host of the
+ * run that holds it, all hosts at once, before any host starts its first phase. A host whose facts cannot be
+ * read fails here, like a host that cannot be reached.
+ */
+async function gatherPeerFacts(
+  runs: HostRun[],
+  o: ExecuteOptions,
+  cluster: ClusterView,
+  gathered: GatheredFacts,
+  record: (run: HostRun, r: StepResult) => void,
+): Promise<void> {
+  const wanted = o.recipes.flatMap((r) => r.peerFacts ?? []);
+  if (wanted.length === 0) return;
+  const todo = runs
+    .map((run) => ({ run, facts: [...new Set(wanted.filter((w) => w.groups.some((g) => run.spec.groups.includes(g))).flatMap((w) => w.facts))] }))
+    .filter((t) => t.facts.length > 0);
+  await pool(todo, o.concurrency, async ({ run, facts }) => {
+    const push = (r: StepResult) => record(run, r);
+    if (!(await ensureContext(run, o, cluster, push))) return;
+    const ctx = run.ctx!;
+    const r = await timed(run.spec.name, 'facts', 'facts for other hosts', async () => {
+      // Asked in one turn: the host context reads them in one exec.
+      const values = await Promise.all(facts.map((f) => ctx.fact(f)));
+      gathered.set(run.spec.name, new Map(facts.map((f, i) => [f.name, values[i]])));
+      return { status: 'ok' as const, message: facts.map((f) => f.name).join(', ') };
+    });
+    push(r);
+    if (r.status === 'failed') run.error = r.message;
+  });
+}
+
+/** Runs one phase's recipes on one host, connecting first if needed; sets run.error when the host must stop. */
+async function runPhase(run: HostRun, recipes: Recipe[], o: ExecuteOptions, cluster: ClusterView, push: (r: StepResult) => void): Promise<void> {
+  if (o.signal?.aborted) return;
+  if (!(await ensureContext(run, o, cluster, push))) return;
+  const h = run.ctx!;
+  const notified: Notified = new Map();
+  const recipeOpts = { dryRun: o.dryRun, checkRequires: o.checkRequires, signal: o.signal, stepStart: o.events?.stepStart };
   try {
     const ahead = recipes.length > 1 && !o.checkRequires ? await planAhead(h, recipes) : undefined;
     for (const recipe of recipes) {
       if (o.signal?.aborted) return;
-      ev.recipeStart?.(spec.name, recipe.name);
+      o.events?.recipeStart?.(run.spec.name, recipe.name);
       const planned = ahead?.generation === h.generation ? ahead.steps.get(recipe) : undefined;
-      run.error = await runRecipe(recipe, h, o, push, notified, planned);
+      run.error = await runRecipe(recipe, h, recipeOpts, push, notified, planned);
       if (run.error) return;
     }
   } finally {
@@ -164,7 +230,7 @@ async function runPhase(run: HostRun, recipes: Recipe[], o: ExecuteOptions, push
   for (const recipe of recipes) {
     for (const handler of recipe.handlers ?? []) {
       if (!notified.get(recipe.name)?.has(handler.name)) continue;
-      const r = await timed(spec.name, recipe.name, `handler: ${handler.name}`, async () => {
+      const r = await timed(run.spec.name, recipe.name, `handler: ${handler.name}`, async () => {
         await handler.run(h);
         return { status: 'changed' as const };
       });
@@ -188,112 +254,4 @@ async function planAhead(h: EngineHostContext, recipes: readonly Recipe[]): Prom
   plans.forEach((s, i) => s && steps.set(recipes[i]!, s));
   await prefetchReads(h, [...steps.values()].flat());
   return { generation, steps };
-}
-
-/** Runs one recipe's steps on one host; returns an error line when the host must stop. */
-async function runRecipe(
-  recipe: Recipe,
-  h: EngineHostContext,
-  o: ExecuteOptions,
-  push: (r: StepResult) => void,
-  notified: Map<string, Set<string>>,
-  planned?: Step[],
-): Promise<string | undefined> {
-  // Planning only reads facts: it starts while the prerequisites are probed (one round trip instead of two),
-  // and its outcome counts only once they all passed.
-  let planning: Promise<Step[]> | undefined = planned && Promise.resolve(planned);
-  const t0 = Date.now();
-  if (o.checkRequires && recipe.requires?.length) {
-    for (const req of recipe.requires) void h.fact(req.fact).catch(() => undefined);
-    planning = Promise.resolve().then(() => recipe.steps(h));
-    planning.catch(() => undefined);
-    for (const req of recipe.requires) {
-      const r = await timed(h.name, recipe.name, `requires ${req.what}`, async () => {
-        if (await h.fact(req.fact)) return { status: 'ok' as const };
-        throw new StepError(`${req.what} is missing: run recipe "${req.recipe}" first, or add --with-deps`);
-      });
-      push(r);
-      if (r.status === 'failed') return r.message;
-    }
-  }
-  let steps: Step[];
-  try {
-    steps = await (planning ?? recipe.steps(h));
-  } catch (err) {
-    const message = errorLine(err);
-    push({ host: h.name, recipe: recipe.name, step: 'plan', status: 'failed', durationMs: Date.now() - t0, message });
-    return message;
-  }
-  // What was read ahead and not used stays for the recipes after this one (nothing changed, or it was dropped).
-  return runSteps(recipe, steps, h, o, push, notified);
-}
-
-async function runSteps(
-  recipe: Recipe,
-  steps: readonly Step[],
-  h: EngineHostContext,
-  o: ExecuteOptions,
-  push: (r: StepResult) => void,
-  notified: Map<string, Set<string>>,
-): Promise<string | undefined> {
-  for (const [i, step] of steps.entries()) {
-    if (o.signal?.aborted) return undefined;
-    o.events?.stepStart?.(h.name, recipe.name, step.name);
-    const r = await timed(h.name, recipe.name, step.name, async () => {
-      // The reads of all the recipe's steps, together, counted in the first step's time.
-      if (i === 0) await prefetchReads(h, steps);
-      const check = await step.check(h);
-      if (check.state === 'ok') return { status: 'ok' as const, message: check.note };
-      if (check.state === 'skip') return { status: 'skipped' as const, message: check.reason };
-      const extra = { diff: check.diff, commands: check.commands };
-      if (o.dryRun) return { status: 'changed' as const, message: check.note ?? 'would change', ...extra };
-      // Whatever apply does (even "nothing changed after all", like apt-get update), later checks read live.
-      h.dropPrefetched();
-      const outcome = (await step.apply(h, check)) ?? {};
-      const changed = outcome.changed ?? true;
-      return { status: changed ? ('changed' as const) : ('ok' as const), message: outcome.note ?? check.note, ...extra };
-    });
-    push(r);
-    if (r.status === 'failed') return r.message;
-    if (r.status === 'changed') {
-      for (const n of step.notify ?? []) {
-        const set = notified.get(recipe.name) ?? new Set<string>();
-        set.add(n);
-        notified.set(recipe.name, set);
-      }
-    }
-  }
-  return undefined;
-}
-
-/** Runs every step's Step.reads together, in one exec (some steps need a fact first: all are asked at once). A
- * step whose reads() fails just reads live when checked, and reports the failure there. */
-async function prefetchReads(h: EngineHostContext, steps: readonly Step[]): Promise<void> {
-  if (!steps.some((s) => s.reads)) return;
-  const lists = await Promise.all(
-    steps.map((s) =>
-      Promise.resolve()
-        .then(() => s.reads?.(h) ?? [])
-        .catch(() => [] as string[]),
-    ),
-  );
-  await h.prefetch(lists.flat());
-}
-
-type Outcome = Pick<StepResult, 'status' | 'message' | 'diff' | 'commands'>;
-
-async function timed(host: string, recipe: string, step: string, fn: () => Promise<Outcome>): Promise<StepResult> {
-  const t0 = Date.now();
-  try {
-    const out = await fn();
-    return { host, recipe, step, durationMs: Date.now() - t0, ...out };
-  } catch (err) {
-    return { host, recipe, step, status: 'failed', durationMs: Date.now() - t0, message: errorLine(err) };
-  }
-}
-
-/** One line for the recap; stack traces stay out of user output. */
-export function errorLine(err: unknown): string {
-  const msg = err instanceof Error ? err.message : String(err);
-  return msg.split('\n')[0]!.trim() || 'unknown error';
 }

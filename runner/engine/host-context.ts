@@ -1,13 +1,13 @@
 // Builds the HostContext a step sees from a live connection: facts cached per host, commands logged.
 import type { Remote, RunOptions, RunResult } from '../transport/types.js';
-import type { HostSpec, Inventory, Vars } from '../inventory/types.js';
-import { StepError, type Fact, type HostContext } from './types.js';
+import type { HostSpec, Vars } from '../inventory/types.js';
+import { StepError, type ClusterView, type Fact, type HostContext } from './types.js';
 import { batchScript } from './batch.js';
 
 export interface HostContextOptions {
   remote: Remote;
   spec: HostSpec;
-  inventory: Inventory;
+  cluster: ClusterView;
   /** Run-level overrides (flags, wizard answers), on top of the host's merged vars. */
   overrides: Vars;
   secrets: Record<string, string | undefined>;
@@ -15,7 +15,11 @@ export interface HostContextOptions {
   /** Called with every command before it runs (--verbose); the reporter redacts. */
   onCommand?: (host: string, cmd: string) => void;
   onProgress?: (host: string, text: string) => void;
+  /** Time limit of a remote command that sets none itself (--command-timeout); default 600 s. */
+  commandTimeoutMs?: number;
 }
+
+export const DEFAULT_COMMAND_TIMEOUT_MS = 600_000;
 
 /** The executor's side of a host context: answers read ahead for a recipe's checks (Step.reads). */
 export interface EngineHostContext extends HostContext {
@@ -28,6 +32,7 @@ export interface EngineHostContext extends HostContext {
 }
 
 export function createHostContext(o: HostContextOptions): EngineHostContext {
+  const limitMs = o.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
   const facts = new Map<string, Promise<unknown>>();
   const prefetched = new Map<string, RunResult>();
   let generation = 0;
@@ -54,7 +59,10 @@ export function createHostContext(o: HostContextOptions): EngineHostContext {
       return ready;
     }
     o.onCommand?.(o.spec.name, cmd);
-    const r = await o.remote.run(cmd, opts);
+    // Every command has a time limit (Lower (c), issue 21): a hung host must never hang the run.
+    const own = opts?.timeoutMs !== undefined;
+    const r = await o.remote.run(cmd, own ? opts : { ...opts, timeoutMs: limitMs });
+    if (!own && r.interrupted === 'timeout') throw timedOut(cmd, limitMs, o.spec.name);
     // No exit status because the connection went away: whatever the output says (apt's first warning, an
     // empty stdout read as "absent") is not the command's answer. Stop the host with the real reason.
     if (r.interrupted === 'disconnected') {
@@ -67,7 +75,7 @@ export function createHostContext(o: HostContextOptions): EngineHostContext {
     spec: o.spec,
     groups: o.spec.groups,
     vars: { ...o.spec.vars, ...o.overrides },
-    inventory: o.inventory,
+    cluster: o.cluster,
     secrets: o.secrets,
     dryRun: o.dryRun,
     run,
@@ -81,7 +89,7 @@ export function createHostContext(o: HostContextOptions): EngineHostContext {
     },
     upload(path, content, opts) {
       o.onCommand?.(o.spec.name, `upload ${path}${opts?.mode !== undefined ? ` mode ${opts.mode.toString(8)}` : ''}`);
-      return o.remote.upload(path, content, opts);
+      return o.remote.upload(path, content, { timeoutMs: limitMs, ...opts });
     },
     fact<T>(fact: Fact<T>): Promise<T> {
       let p = facts.get(fact.name) as Promise<T> | undefined;
@@ -111,7 +119,7 @@ export function createHostContext(o: HostContextOptions): EngineHostContext {
       // Several: one exec for all of them (see batch.ts).
       for (const cmd of todo) o.onCommand?.(o.spec.name, cmd);
       const batch = batchScript(todo);
-      const r = await o.remote.run(batch.script).catch(() => undefined);
+      const r = await o.remote.run(batch.script, { timeoutMs: limitMs }).catch(() => undefined);
       if (!r || r.interrupted) return;
       const answers = batch.parse(r);
       answers?.forEach((a, i) => prefetched.set(todo[i]!, a));
@@ -127,6 +135,12 @@ export function createHostContext(o: HostContextOptions): EngineHostContext {
     },
   };
   return ctx;
+}
+
+function timedOut(cmd: string, limitMs: number, host: string): StepError {
+  return new StepError(
+    `${firstWord(cmd)} timed out after ${limitMs / 1000} s on ${host} and was stopped; if the host is just slow, raise --command-timeout SECONDS`,
+  );
 }
 
 /** The program a command line starts, for messages (never its arguments: they may be long or private). */

@@ -1,6 +1,6 @@
 // The recipe model. Recipes import only from here (and runner/engine/primitives): no listr2, no ssh2.
 import type { RunOptions, RunResult, UploadOptions } from '../transport/types.js';
-import type { HostSpec, Inventory, Vars } from '../inventory/types.js';
+import type { HostSpec, Vars } from '../inventory/types.js';
 
 export type Status = 'ok' | 'changed' | 'failed' | 'skipped';
 
@@ -11,6 +11,27 @@ export interface Fact<T> {
   parse(result: RunResult): T;
 }
 
+/** What a step sees of another host of the inventory: never its connection or credentials. */
+export interface PeerView {
+  readonly name: string;
+  readonly address: string;
+  readonly port: number;
+  readonly groups: readonly string[];
+  /** Merged vars (host over group over global), run options on top. */
+  readonly vars: Readonly<Vars>;
+  /** Whether this run works on it (false when --limit left it out). */
+  readonly inRun: boolean;
+  /** A fact gathered from it before any host changed (Recipe.peerFacts); throws a StepError otherwise. */
+  fact<T>(fact: Fact<T>): T;
+}
+
+/** The read-only view of the run that every step gets. */
+export interface ClusterView {
+  /** The inventory's hosts in file order; with a group, its members in the group's order. */
+  hosts(group?: string): readonly PeerView[];
+  host(name: string): PeerView | undefined;
+}
+
 /** What a step sees of the host it runs on. Every command runs as root (sudo when the login is not root). */
 export interface HostContext {
   readonly name: string;
@@ -18,11 +39,13 @@ export interface HostContext {
   readonly groups: readonly string[];
   /** Merged vars: host over group over global, then run options (flags) on top. */
   readonly vars: Vars;
-  readonly inventory: Inventory;
+  /** Every host of the inventory, read-only (a load balancer's servers, a VRRP peer's address). */
+  readonly cluster: ClusterView;
   /** Secrets given to the run (stats password, ...): never log them. */
   readonly secrets: Readonly<Record<string, string | undefined>>;
   readonly dryRun: boolean;
-  /** Runs a command; resolves whatever the exit code. */
+  /** Runs a command; resolves whatever the exit code. Without its own `timeoutMs` it gets the run's
+   * --command-timeout, and throws a StepError when that stops it. */
   run(cmd: string, opts?: RunOptions): Promise<RunResult>;
   /** Runs a command; resolves with stdout, throws StepError(stderr) on a non-zero exit. */
   sh(cmd: string, opts?: RunOptions): Promise<string>;
@@ -34,10 +57,14 @@ export interface HostContext {
   progress(text: string): void;
 }
 
-/** What a check found. 'change' carries what apply would do, shown by --dry-run. */
+/**
+ * What a check found. 'change' carries what apply would do, shown by --dry-run. A change marked `bookkeeping`
+ * touches only haforge's own records on the host (a stamp), never the system: a dry run leaves it out, and a
+ * real run applies it and reports ok. Checks themselves never write.
+ */
 export type Check =
   | { state: 'ok'; note?: string }
-  | { state: 'change'; note?: string; diff?: string; commands?: string[] }
+  | { state: 'change'; note?: string; diff?: string; commands?: string[]; bookkeeping?: boolean }
   | { state: 'skip'; reason: string };
 
 export interface ApplyOutcome {
@@ -87,6 +114,11 @@ export interface Recipe {
   explicit?: boolean;
   /** Start only after every host has finished the recipes planned before it (e.g. verify after all web nodes). */
   sync?: boolean;
+  /**
+   * Facts its steps read of other hosts (h.cluster.host(x).fact(f)): read on every host of these groups that the
+   * run works on, before any host starts (a barrier, not a race), and not read again during the run.
+   */
+  peerFacts?: { groups: string[]; facts: Fact<unknown>[] }[];
   steps(h: HostContext): Step[] | Promise<Step[]>;
   handlers?: Handler[];
 }
@@ -124,6 +156,10 @@ export interface RunOption {
   min?: number;
   max?: number;
   default?: string | boolean | number;
+  /** What a string option may hold (M1 of issue 21): checked by badValue for vars and flags. `allowed` completes
+   * "expected ..." in the exit-2 message. Every string option has one: no newline or control character may reach
+   * a config file or a command line. */
+  pattern?: { regex: RegExp; allowed: string };
 }
 
 /** A secret a run may need. Taken from the environment, a file flag, or a prompt on a TTY; never from argv. */

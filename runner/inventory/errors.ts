@@ -69,7 +69,11 @@ export function formatPath(segments: readonly PropertyKey[]): string {
 /** A value as a user would recognise it from their YAML, for "found ..." messages. */
 export function describe(value: unknown): string {
   if (value === undefined || value === null) return 'nothing';
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 37)}...` : value);
+  if (typeof value === 'string') {
+    // JSON leaves C1 controls and line separators raw: escaped too, so a message is always one line.
+    const s = JSON.stringify(value.length > 40 ? `${value.slice(0, 37)}...` : value);
+    return s.replace(/[\u0080-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  }
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
   return String(value);

@@ -7,7 +7,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { InventoryError, describe, formatPath, type Problem } from './errors.js';
 import { checkShape, type HostInput, type InventoryInput, type SshInput } from './schema.js';
-import type { AuthSpec, HostSpec, Inventory, Vars } from './types.js';
+import type { AuthSpec, HostSpec, Inventory, Rollout, Serial, Vars } from './types.js';
 
 export const DEFAULT_USER = 'root';
 export const DEFAULT_PORT = 22;
@@ -59,6 +59,7 @@ export function parseInventory(source: string, opts: ParseOptions = {}): Invento
   if (ctx.problems.size) throw fail([...ctx.problems.values()]);
 
   const hosts = layout.order.map((name) => resolveHost(name, layout, data, ctx));
+  checkEndpoints(hosts, layout, ctx);
   const varPaths = Object.fromEntries(layout.order.map((name) => [name, varPathsOf(name, layout, data)]));
   const knownHostsFile = resolveKnownHosts(data.ssh?.known_hosts, ctx);
   if (ctx.problems.size) throw fail([...ctx.problems.values()]);
@@ -69,9 +70,22 @@ export function parseInventory(source: string, opts: ParseOptions = {}): Invento
     groups: layout.members,
     knownHostsFile,
     vars: { ...data.vars },
+    rollout: rolloutOf(data),
     warnings: [...ctx.warnings.values()].map((w) => `${file}: ${w}`),
     varPaths,
   };
+}
+
+function rolloutOf(data: InventoryInput): Record<string, Rollout> {
+  const out: Record<string, Rollout> = {};
+  for (const [name, g] of Object.entries(data.groups ?? {})) {
+    if (g?.serial === undefined && g?.max_fail_percentage === undefined) continue;
+    out[name] = {
+      ...(g.serial !== undefined ? { serial: g.serial as Serial } : {}),
+      ...(g.max_fail_percentage !== undefined ? { maxFailPercentage: g.max_fail_percentage } : {}),
+    };
+  }
+  return out;
 }
 
 /** Where each of a host's vars was set (the most specific level wins, as in resolveHost). */
@@ -171,8 +185,8 @@ interface Layout {
 
 /**
  * Group membership and the rules across hosts. A host is defined (with its address) in one group;
- * other groups may list it by name only (`web1:` with no value). Exactly one lb host, at least one
- * web host, no host in both, every host in one of them.
+ * other groups may list it by name only (`web1:` with no value). At least one lb host (several are warned
+ * about: nothing shares an address between them yet), at least one web host, no host in both, every host in one of them.
  */
 function readGroups(data: InventoryInput, ctx: Context): Layout {
   const layout: Layout = { order: [], members: {}, defs: new Map() };
@@ -225,7 +239,7 @@ function readGroups(data: InventoryInput, ctx: Context): Layout {
   if (!lb) report(ctx, 'groups', 'no lb group; add groups.lb with the load balancer host');
   else if (lb.length === 0) report(ctx, 'groups.lb.hosts', 'no host; add the load balancer host');
   else if (lb.length > 1) {
-    report(ctx, 'groups.lb.hosts', `${lb.length} hosts (${lb.join(', ')}), but haforge supports exactly one load balancer; keep one`);
+    warn(ctx, 'groups.lb.hosts', `${lb.length} load balancers (${lb.join(', ')}) and no shared address: each serves the site on its own address, so clients must be pointed at one of them`);
   }
   if (!web) report(ctx, 'groups', 'no web group; add groups.web with at least one web node');
   else if (web.length === 0) report(ctx, 'groups.web.hosts', 'no host; add at least one web node');
@@ -243,6 +257,25 @@ function readGroups(data: InventoryInput, ctx: Context): Layout {
     }
   }
   return layout;
+}
+
+/**
+ * Two inventory names for one SSH endpoint are one machine configured twice at once: almost always a slip, so
+ * warned; not refused, and not warned on loopback, where one local sshd standing in for several hosts is a test bed.
+ */
+function checkEndpoints(hosts: readonly HostSpec[], layout: Layout, ctx: Context): void {
+  const seen = new Map<string, string>();
+  for (const h of hosts) {
+    if (/^(127\.|::1$|localhost$)/i.test(h.address)) continue;
+    const key = `${h.address.toLowerCase()}:${h.port}`;
+    const first = seen.get(key);
+    if (first === undefined) {
+      seen.set(key, h.name);
+      continue;
+    }
+    const at = layout.defs.get(h.name)?.at ?? ['groups'];
+    warn(ctx, formatPath(at), `same address and port as host "${first}" (${h.address}, port ${h.port}): if they are one machine, it is configured twice at once; keep one name`);
+  }
 }
 
 /** One level of connection settings and where it sits in the file (for messages). */

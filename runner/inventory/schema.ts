@@ -23,6 +23,14 @@ const bool = z.boolean(expect(BOOL));
 const vars = z.nullable(z.record(z.string(), z.unknown(), expect('a mapping of variables')));
 const nonEmpty = (what: string) => z.string(expect(what)).check(z.minLength(1, expect(what)));
 const address = z.string(expect(ADDRESS)).check(z.refine(isAddress, expect(ADDRESS)));
+const SERIAL = 'a number of hosts (1 or more) or a percentage ("1%" to "100%")';
+const PERCENT = 'an integer 0-100 (a percentage)';
+/** Ansible's `serial`: hosts per batch, as a count or a share of the group. */
+export const serialSchema = z.union(
+  [z.int(expect(SERIAL)).check(z.minimum(1, expect(SERIAL))), z.string(expect(SERIAL)).check(z.regex(/^(100|[1-9][0-9]?)%$/, expect(SERIAL)))],
+  expect(SERIAL),
+);
+const percent = z.int(expect(PERCENT)).check(z.minimum(0, expect(PERCENT)), z.maximum(100, expect(PERCENT)));
 
 /** IPv4/IPv6 literal or an RFC 1123 host name. `300.1.2.3` is neither: all-numeric names are not names. */
 export function isAddress(value: string): boolean {
@@ -54,6 +62,10 @@ const group = z.strictObject(
   {
     vars: z.optional(vars),
     ssh: z.optional(z.nullable(groupSsh)),
+    // Rolling order (Ansible's meaning): this group's hosts change in batches of `serial`; a batch with more
+    // than max_fail_percentage of its hosts failed stops the rollout.
+    serial: z.optional(serialSchema),
+    max_fail_percentage: z.optional(percent),
     // null: `web1:` with no value, i.e. the host listed by name only (defined in another group).
     hosts: z.optional(z.nullable(z.record(z.string(), z.nullable(host), expect('a mapping of host name to host settings')))),
   },
@@ -133,6 +145,7 @@ function unknownKey(key: string, level: Level): string {
 
 /** A hint for common YAML slips: `sudo: yes` (a string in YAML 1.2), `port: "22"`. */
 function hintFor(expected: string, found: unknown): string {
+  if ((expected === SERIAL || expected === PERCENT) && typeof found === 'string' && /^\d+$/.test(found)) return ' (write the number without quotes)';
   if (expected === BOOL && typeof found === 'string' && /^(yes|no|on|off)$/i.test(found)) return ' (write true or false)';
   if (expected === PORT && typeof found === 'string' && /^\d+$/.test(found)) return ' (write the number without quotes)';
   if (expected === HOST && typeof found === 'string' && isAddress(found)) return ` (write { address: ${found} })`;

@@ -3,10 +3,11 @@
 // flags add up. A pattern that matches nothing is an error: it is almost always a typo.
 import { LimitError, closest } from './errors.js';
 import type { HostSpec, Inventory } from './types.js';
+import { globMatch } from './glob.js';
 
-/** Selected hosts in inventory order; every host when limit is undefined or []. */
+/** Selected hosts in inventory order; every host when limit is undefined. An empty list is an error, never "all". */
 export function selectHosts(inv: Inventory, limit: string[] | undefined): HostSpec[] {
-  if (!limit || limit.length === 0) return [...inv.hosts];
+  if (!limit) return [...inv.hosts];
   const patterns = limit.flatMap((l) => l.split(',')).map((p) => p.trim()).filter(Boolean);
   if (patterns.length === 0) throw new LimitError('', '--limit is empty; give host or group names, e.g. --limit web1,lb');
 
@@ -38,10 +39,8 @@ function matching(inv: Inventory, pattern: string): string[] {
   );
 }
 
-/** `*` is any run of characters, `?` one character; everything else is literal. */
+/** `*` is any run of characters, `?` one character; everything else is literal (see glob.ts). */
 function toMatcher(pattern: string): (name: string) => boolean {
   if (!/[*?]/.test(pattern)) return (name) => name === pattern;
-  const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  const re = new RegExp(`^${source}$`);
-  return (name) => re.test(name);
+  return (name) => globMatch(pattern, name);
 }

@@ -23,6 +23,15 @@ export interface HostSpec {
   vars: Vars;
 }
 
+/** Hosts per batch: a count, or a share of the group ("25%"). */
+export type Serial = number | `${number}%`;
+
+/** How one group's hosts are rolled out (inventory `groups.NAME.serial` / `max_fail_percentage`). */
+export interface Rollout {
+  serial?: Serial;
+  maxFailPercentage?: number;
+}
+
 export interface Inventory {
   /** Absolute path of the file it was read from (or '<generated>'). */
   file: string;
@@ -31,6 +40,8 @@ export interface Inventory {
   groups: Record<string, string[]>;
   knownHostsFile?: string;
   vars: Vars;
+  /** group name -> its rolling order, for the groups that set one. */
+  rollout?: Record<string, Rollout>;
   /** Non-fatal findings (e.g. a clear-text password) shown before the run. */
   warnings: string[];
   /** Where each host's var was set, for messages: host -> var -> `groups.lb.hosts.lb1.vars.persistence`. */

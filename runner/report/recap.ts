@@ -10,8 +10,13 @@ export function renderRecap(run: ExecuteResult, opts: { dryRun: boolean; totalMs
   const lines: string[] = ['', chalk.bold(opts.dryRun ? 'RECAP (dry run: nothing was changed)' : 'RECAP')];
   const width = Math.max(4, ...run.hosts.map((h) => h.host.length));
   for (const host of run.hosts) {
-    const mark = host.status === 'failed' ? chalk.red('✖') : chalk.green('✔');
+    const untouched = host.status === 'skipped' && host.error !== undefined;
+    const mark = host.status === 'failed' ? chalk.red('✖') : untouched ? chalk.yellow('–') : chalk.green('✔');
     lines.push(`${mark} ${chalk.bold(host.host.padEnd(width))}  ${counts(host.counts)}  ${seconds(host.durationMs)}`);
+    if (untouched) {
+      lines.push(chalk.yellow(`    ${host.error}`));
+      continue;
+    }
     const byRecipe = new Map<string, { c: Record<Status, number>; ms: number; failed?: StepResult }>();
     for (const r of run.results.filter((x) => x.host === host.host)) {
       const e = byRecipe.get(r.recipe) ?? { c: zero(), ms: 0 };
@@ -27,6 +32,8 @@ export function renderRecap(run: ExecuteResult, opts: { dryRun: boolean; totalMs
     }
   }
   const failed = run.hosts.filter((h) => h.status === 'failed').length;
+  const notTouched = run.hosts.filter((h) => h.status === 'skipped' && h.error !== undefined).map((h) => h.host);
+  if (notTouched.length) lines.push(chalk.yellow(`not touched (rollout stopped): ${notTouched.join(', ')}`));
   const total = zero();
   for (const h of run.hosts) for (const s of Object.keys(total) as Status[]) total[s] += h.counts[s];
   lines.push(

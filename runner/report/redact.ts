@@ -2,6 +2,16 @@
 
 const MASK = '********';
 
+/** Text that holds a secret wherever it appears, registered or not (Lower (a), issue 21): apt and haproxy echo
+ * the line they fail on, and that line may be a proxy URL with credentials or a userlist entry. Group 1 is
+ * kept, the rest of the match masked. */
+const ALWAYS_SECRET: RegExp[] = [
+  /(\b[a-z][a-z0-9+.-]*:\/\/[^\s/:@]+:)[^\s/@]+(?=@)/gi, // scheme://user:PASSWORD@
+  /(\buser\s+\S+\s+(?:insecure-)?password\s+)\S+/gi, // haproxy userlist line
+  /()\$(?:5|6|y|gy|7)\$[^\s'"]+/g, // a crypt(3) hash (SHA-256/512, yescrypt, scrypt)
+  /(\b(?:password|passwd|passphrase)\s*[=:]\s*)[^\s'"]+/gi, // password=..., Password: ...
+];
+
 export class Redactor {
   private readonly secrets = new Set<string>();
 
@@ -14,6 +24,7 @@ export class Redactor {
     let out = text;
     // Longest first, so a secret that contains another is masked whole.
     for (const s of [...this.secrets].sort((a, b) => b.length - a.length)) out = out.split(s).join(MASK);
+    for (const re of ALWAYS_SECRET) out = out.replace(re, (_m, keep: string) => `${keep}${MASK}`);
     return out;
   }
 

@@ -71,11 +71,13 @@ export function createHostKeyVerifier(o: HostKeyCheckOptions): HostKeyVerifier {
           return done(false);
         case 'changed': {
           const known = check.known.map((e) => fingerprint(e.key)).join(', ');
-          const lines = check.known.map((e) => e.line).join(', ');
+          // The old key may be in the user's file or the system's: name each file with its lines.
+          const files = [...new Set(check.known.map((e) => e.file ?? o.knownHostsFile))];
+          const lines = files.map((f) => `${f} (line ${check.known.filter((e) => (e.file ?? o.knownHostsFile) === f).map((e) => e.line).join(', ')})`);
           v.refusal = new TransportError(
             'hostkey',
             `HOST KEY CHANGED for ${where(o)}: known ${known}, offered ${offered} — if this is expected, ` +
-              `remove the old line from ${o.knownHostsFile} (line ${lines})`,
+              `remove the old line from ${lines.join(' and ')}`,
           );
           return done(false);
         }

@@ -3,10 +3,13 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { globMatch } from '../inventory/glob.js';
 
 export interface KnownHostEntry {
   /** 1-based line number in the file, for "remove line N" advice. */
   line: number;
+  /** The file it was read from, when known (the user's known_hosts or the system's). */
+  file?: string;
   marker?: 'cert-authority' | 'revoked';
   /** The host field as written: comma-separated patterns, or one hashed `|1|salt|hash`. */
   hosts: string;
@@ -41,7 +44,7 @@ export function keyTypeOf(key: Buffer): string {
   return key.subarray(4, 4 + len).toString('latin1');
 }
 
-export function parseKnownHosts(text: string): KnownHostEntry[] {
+export function parseKnownHosts(text: string, file?: string): KnownHostEntry[] {
   const entries: KnownHostEntry[] = [];
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
@@ -59,15 +62,14 @@ export function parseKnownHosts(text: string): KnownHostEntry[] {
     const [hosts, keyType, b64] = fields;
     const key = Buffer.from(b64, 'base64');
     if (key.length === 0) continue;
-    entries.push({ line: i + 1, marker, hosts, keyType, key });
+    entries.push({ line: i + 1, marker, hosts, keyType, key, ...(file !== undefined ? { file } : {}) });
   }
   return entries;
 }
 
-/** Glob with `*` and `?`, case-insensitive, as in ssh's match_pattern. */
-function globMatch(pattern: string, name: string): boolean {
-  const re = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${re}$`, 'i').test(name);
+/** Glob with `*` and `?`, case-insensitive, as in ssh's match_pattern (linear, see inventory/glob.ts). */
+function hostGlob(pattern: string, name: string): boolean {
+  return globMatch(pattern, name, { ignoreCase: true });
 }
 
 /** Whether an entry's host field covers `name` (already in `[host]:port` form when needed). */
@@ -81,8 +83,8 @@ export function hostFieldMatches(hosts: string, name: string): boolean {
   let matched = false;
   for (const pattern of hosts.split(',')) {
     if (pattern.startsWith('!')) {
-      if (globMatch(pattern.slice(1), name)) return false; // a negated match vetoes the whole line
-    } else if (globMatch(pattern, name)) {
+      if (hostGlob(pattern.slice(1), name)) return false; // a negated match vetoes the whole line
+    } else if (hostGlob(pattern, name)) {
       matched = true;
     }
   }
@@ -106,10 +108,18 @@ export function checkHostKey(entries: KnownHostEntry[], host: string, port: numb
   return { status: 'unknown' };
 }
 
+/** ssh's default GlobalKnownHostsFile: keys the administrator recorded for every user. Read, never written. */
+export const SYSTEM_KNOWN_HOSTS: readonly string[] = ['/etc/ssh/ssh_known_hosts', '/etc/ssh/ssh_known_hosts2'];
+
+/** The entries of several files in order (the user's, then the system's), each entry naming its file. */
+export async function readKnownHostsFiles(files: readonly string[]): Promise<KnownHostEntry[]> {
+  return (await Promise.all(files.map((f) => readKnownHosts(f)))).flat();
+}
+
 /** Missing file = no entries (first connection ever). */
 export async function readKnownHosts(file: string): Promise<KnownHostEntry[]> {
   try {
-    return parseKnownHosts(await readFile(file, 'utf8'));
+    return parseKnownHosts(await readFile(file, 'utf8'), file);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw e;

@@ -151,10 +151,10 @@ export class SshRemote implements Remote {
 
     // A non-root login that needs root cannot write beside /etc/...: it stages the file in its home
     // (sftp's working directory) and root installs it from there.
-    const tmp = await this.sftpWrite(elevate ? tempName() : tempBeside(path), data, path);
+    const tmp = await this.sftpWrite(elevate ? tempName() : tempBeside(path), data, path, opts.timeoutMs);
     const script = elevate ? finishFromStaging(tmp, path, placement) : finishInPlace(tmp, path, placement);
     try {
-      await this.finish(path, script, elevate);
+      await this.finish(path, script, elevate, opts.timeoutMs);
     } catch (e) {
       // The scripts remove their temp files when a step fails, but they may never have run (sudo
       // refused, channel or connection trouble): remove it over SFTP too, best effort.
@@ -211,8 +211,8 @@ export class SshRemote implements Remote {
     }
   }
 
-  private async finish(target: string, script: string, sudo: boolean): Promise<void> {
-    const r = await this.run(script, { sudo });
+  private async finish(target: string, script: string, sudo: boolean, timeoutMs?: number): Promise<void> {
+    const r = await this.run(script, { sudo, ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
     if (r.code !== 0) {
       const why = r.stderr.trim().split('\n').pop() || (r.interrupted ?? `exit ${r.code ?? r.signal}`);
       throw new TransportError('upload', `upload of ${target} to ${this.name} failed: ${why}`);
@@ -221,14 +221,27 @@ export class SshRemote implements Remote {
 
   /** Writes `data` to a new file (0600, must not exist yet) and returns its absolute path. On failure the
    * partial file is removed. */
-  private async sftpWrite(tmp: string, data: Buffer, target: string): Promise<string> {
+  private async sftpWrite(tmp: string, data: Buffer, target: string, timeoutMs?: number): Promise<string> {
     return this.withSftp(async (sftp) => {
+      // A write that stalls (a host that stopped reading) is given up after timeoutMs, like a command; ending
+      // the session does not fail ssh2's pending writeFile, hence the race.
+      let stalled = false;
+      let timer: NodeJS.Timeout | undefined;
+      const limit = new Promise<never>((_ok, fail) => {
+        if (timeoutMs !== undefined) timer = setTimeout(() => ((stalled = true), fail(new Error('stalled'))), timeoutMs);
+      });
       try {
-        await call<void>((cb) => sftp.writeFile(tmp, data, { mode: 0o600, flag: 'wx' }, cb));
+        const write = call<void>((cb) => sftp.writeFile(tmp, data, { mode: 0o600, flag: 'wx' }, cb));
+        write.catch(() => undefined); // it may fail after the limit won the race: not an unhandled rejection
+        await Promise.race([write, limit]);
+        clearTimeout(timer);
         return tmp.startsWith('/') ? tmp : await call<string>((cb) => sftp.realpath(tmp, cb));
       } catch (e) {
-        await call<void>((cb) => sftp.unlink(tmp, cb)).catch(() => undefined);
-        throw new TransportError('upload', `upload of ${target} to ${this.name} failed: ${errorFields(e).message}`);
+        clearTimeout(timer);
+        // Not on a stalled session (the unlink would wait behind the writes): a later run removes the temp.
+        if (!stalled) await call<void>((cb) => sftp.unlink(tmp, cb)).catch(() => undefined);
+        const why = stalled ? `not written within ${timeoutMs! / 1000} s (--command-timeout)` : errorFields(e).message;
+        throw new TransportError('upload', `upload of ${target} to ${this.name} failed: ${why}`);
       }
     });
   }

@@ -6,7 +6,7 @@ import SSH2Promise from 'ssh2-promise';
 import type { Client, ConnectConfig } from 'ssh2';
 import { errorFields, TransportError } from './errors.js';
 import { createHostKeyVerifier, preferredHostKeyAlgorithms, where } from './host-key-check.js';
-import { appendKnownHost, fingerprint, readKnownHosts, type KnownHostEntry } from './known-hosts.js';
+import { appendKnownHost, fingerprint, readKnownHostsFiles, type KnownHostEntry } from './known-hosts.js';
 import { SshRemote, type SshConnectionLike } from './remote.js';
 import type { AuthConfig, ConnectOptions, Remote } from './types.js';
 
@@ -49,7 +49,7 @@ let connectionSeq = 0;
 async function connectOnce(opts: ConnectOptions): Promise<Remote> {
   let entries: KnownHostEntry[];
   try {
-    entries = await readKnownHosts(opts.knownHostsFile);
+    entries = await readKnownHostsFiles([opts.knownHostsFile, ...(opts.systemKnownHostsFiles ?? [])]);
   } catch (e) {
     const why = errorFields(e).code ?? errorFields(e).message;
     throw new TransportError('hostkey', `cannot read ${opts.knownHostsFile}: ${why}`);

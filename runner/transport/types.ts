@@ -29,6 +29,8 @@ export interface UploadOptions {
   /** Install as root (the default follows the Remote's becomeRoot); a non-root login stages the file in
    * its home and moves it into place with sudo. */
   sudo?: boolean;
+  /** Time limit of the remote script that puts the file in place. */
+  timeoutMs?: number;
 }
 
 export interface Remote {
@@ -71,4 +73,6 @@ export interface ConnectOptions {
   becomeRoot?: boolean;
   /** Write new known_hosts entries hashed (`|1|...`), like OpenSSH's HashKnownHosts. Default false. */
   hashKnownHosts?: boolean;
+  /** Also trusted, never written: ssh's global files (/etc/ssh/ssh_known_hosts, ..._known_hosts2). Default none. */
+  systemKnownHostsFiles?: readonly string[];
 }

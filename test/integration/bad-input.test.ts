@@ -4,7 +4,7 @@
 // (The 60 malformed-inventory messages of the loader are pinned in test/unit/inventory-load.test.ts; here
 // each kind is shown once end to end, with the exit code and the silence on the wire.)
 import { execFile, spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -159,10 +159,28 @@ const cases: Case[] = [
     says: ['inv.yaml: groups: no lb group; add groups.lb with the load balancer host'],
   },
   {
-    name: 'two load balancers',
+    name: 'no lb host at all',
     args: ['up', '-i', 'INV'],
-    inv: inventory({ lb: 'lb1: { address: 127.0.0.1, port: {P} }\n      lb2: { address: 127.0.0.2, port: {P} }' }),
-    says: ['groups.lb.hosts: 2 hosts (lb1, lb2), but haforge supports exactly one load balancer; keep one'],
+    inv: inventory({ lb: '{}' }).replace('    hosts:\n      {}', '    hosts: {}'),
+    says: ['inv.yaml: groups.lb.hosts: no host; add the load balancer host'],
+  },
+  {
+    name: 'serial 0 on a group',
+    args: ['up', '-i', 'INV'],
+    inv: inventory({ extra: '' }).replace('  web:\n', '  web:\n    serial: 0\n'),
+    says: ['inv.yaml: groups.web.serial: expected a number of hosts (1 or more) or a percentage ("1%" to "100%"), found 0'],
+  },
+  {
+    name: 'serial "150%" on a group',
+    args: ['up', '-i', 'INV'],
+    inv: inventory().replace('  lb:\n', '  lb:\n    serial: "150%"\n'),
+    says: ['inv.yaml: groups.lb.serial: expected a number of hosts (1 or more) or a percentage ("1%" to "100%"), found "150%"'],
+  },
+  {
+    name: 'max_fail_percentage outside 0..100',
+    args: ['up', '-i', 'INV'],
+    inv: inventory().replace('  lb:\n', '  lb:\n    max_fail_percentage: 101\n'),
+    says: ['inv.yaml: groups.lb.max_fail_percentage: expected an integer 0-100 (a percentage), found 101'],
   },
   {
     name: 'an empty web group',
@@ -225,13 +243,36 @@ const cases: Case[] = [
   {
     name: 'a stats user haproxy.cfg cannot hold (found before connecting, not on the LB)',
     args: ['up', '-i', 'INV', '--stats-user', 'stats admin'],
-    says: ['--stats-user: stats_user "stats admin": use 1-64 letters, digits'],
+    says: ['--stats-user: expected 1-64 letters, digits, "_", "." or "-", found "stats admin"'],
   },
   {
     name: 'a bind address that is not an IP (group var)',
     args: ['up', '-i', 'INV'],
     inv: inventory().replace('  lb:\n', '  lb:\n    vars: { bind_address: lb.example.com }\n'),
-    says: ['inv.yaml: groups.lb.vars.bind_address: bind_address "lb.example.com": use an IP address of the load balancer'],
+    says: ['inv.yaml: groups.lb.vars.bind_address: expected an IP address, "*" or "" (all addresses), found "lb.example.com"'],
+  },
+  // --- M1/M2 of issue 21: a line break in a value, a key over plain http, a key that is not the pinned one
+  {
+    name: 'a newline in a repository suite (inventory var) would inject a .sources line',
+    args: ['up', '-i', 'INV'],
+    inv: inventory({ vars: 'haproxy_source: custom\nhaproxy_repo_url: http://127.0.0.1/debian\nhaproxy_repo_key: ./k.asc\nhaproxy_repo_suite: "stable\\nComponents: evil"' }),
+    says: ['inv.yaml: vars.haproxy_repo_suite: expected a suite name (letters, digits and . _ + ~ / -), found "stable\\nComponents: evil"'],
+  },
+  {
+    name: 'a newline in a cookie name (flag) would inject a haproxy.cfg line',
+    args: ['up', '-i', 'INV', '--persistence', 'cookie-insert', '--cookie-name', 'SRV\n    stats auth a:b'],
+    says: ['--cookie-name: expected 1-64 letters, digits, "_", "." or "-", found "SRV\\n    stats auth a:b"'],
+  },
+  {
+    name: 'a repository key over plain http',
+    args: ['up', '-i', 'INV'],
+    inv: inventory({ vars: 'haproxy_source: custom\nhaproxy_repo_url: http://127.0.0.1/debian\nhaproxy_repo_suite: stable\nhaproxy_repo_key: http://127.0.0.1/key.gpg' }),
+    says: ['inv.yaml: vars.haproxy_repo_key: haproxy_repo_key http://127.0.0.1/key.gpg: give an https:// URL or a local file'],
+  },
+  {
+    name: 'a repository key fingerprint that is not 40 hex digits (flag)',
+    args: ['up', '-i', 'INV', '--haproxy-repo-key-fingerprint', 'ABCD 1234'],
+    says: ['--haproxy-repo-key-fingerprint: expected an OpenPGP fingerprint: 40 hex digits (spaces allowed), found "ABCD 1234"'],
   },
   {
     name: 'HTTPS on the HTTP port',
@@ -305,6 +346,31 @@ const cases: Case[] = [
     name: '--limit matching nothing: did you mean',
     args: ['up', '-i', 'INV', '--limit', 'web3'],
     says: ['--limit: "web3" matches no host or group. Did you mean "web1"?', 'Hosts: lb1, web1, web2'],
+  },
+  {
+    name: '--limit "" (given but empty) never means every host',
+    args: ['up', '-i', 'INV', '--limit', ''],
+    says: ['--limit is empty; give host or group names or globs, e.g. --limit web1,lb (leave it out to run on every host)'],
+  },
+  {
+    name: '--serial abc',
+    args: ['up', '-i', 'INV', '--serial', 'abc'],
+    says: ['--serial: expected a number of hosts (1 or more) or a percentage (1%-100%), found "abc"'],
+  },
+  {
+    name: '--serial -1',
+    args: ['up', '-i', 'INV', '--serial=-1'],
+    says: ['--serial: expected a number of hosts (1 or more) or a percentage (1%-100%), found "-1"'],
+  },
+  {
+    name: '--max-fail-percentage 150',
+    args: ['up', '-i', 'INV', '--max-fail-percentage', '150'],
+    says: ['--max-fail-percentage: expected an integer 0-100, found "150"'],
+  },
+  {
+    name: 'no inventory: up never starts a lab; it says how to run one',
+    args: ['up'],
+    says: ['no inventory: pass -i FILE (see inventory/example.yaml), or run `haforge demo` to try it on a local lab'],
   },
   {
     name: '--limit that excludes every host',
@@ -399,6 +465,13 @@ describe('bad input: exit 2, one message naming the place and the fix, no connec
     } finally {
       await l.close();
     }
+  });
+
+  test('up with no inventory starts no lab, even as root: nothing is made under the lab folders', async () => {
+    const state = join(dir, 'no-lab-state');
+    const r = await cli(['up'], { ...STATS, HAFORGE_LAB_STATE: state, HAFORGE_LAB_CACHE: join(dir, 'no-lab-cache') });
+    expect(r.code).toBe(2);
+    expect(existsSync(state) || existsSync(join(dir, 'no-lab-cache'))).toBe(false);
   });
 
   test('--json: the error is the one JSON document on stdout, exit 2, nothing on stderr, no connection', async () => {

@@ -48,7 +48,7 @@ async function run(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Promis
 }
 
 /** A new ed25519 signing key in its own GNUPGHOME, no passphrase. Returns the GNUPGHOME and fingerprint. */
-async function makeKey(base: string, label: string): Promise<{ home: string; fingerprint: string }> {
+export async function makeKey(base: string, label: string): Promise<{ home: string; fingerprint: string }> {
   const home = path.join(base, `gnupg-${label}`);
   await mkdir(home, { recursive: true });
   await chmod(home, 0o700);
@@ -75,7 +75,7 @@ async function makeKey(base: string, label: string): Promise<{ home: string; fin
   return { home, fingerprint: fpr };
 }
 
-async function exportKey(home: string, fpr: string, file: string, armor: boolean): Promise<void> {
+export async function exportKey(home: string, fpr: string, file: string, armor: boolean): Promise<void> {
   await run('gpg', ['--batch', '--yes', ...(armor ? ['--armor'] : []), '--output', file, '--export', fpr], { GNUPGHOME: home });
 }
 

@@ -2,7 +2,7 @@
 // half-closed socket, seen on the lab): bounded by apt_update_timeout, tried again, then a clear failure.
 // The host is scripted here; the real hang cannot be produced on demand.
 import { describe, expect, test } from 'vitest';
-import { aptGet } from '../../runner/engine/primitives/apt.js';
+import { APT_RUN_TIMEOUT_S, aptGet } from '../../runner/engine/primitives/apt.js';
 import type { HostContext } from '../../runner/engine/types.js';
 import type { RunOptions, RunResult } from '../../runner/transport/types.js';
 
@@ -37,9 +37,10 @@ describe('apt-get update that hangs', () => {
     expect(calls).toHaveLength(3);
   });
 
-  test('other apt-get commands get no such bound (a long upgrade is not a hang)', async () => {
+  test('other apt-get commands get a longer bound of their own (a long upgrade is not a hang; a hung one is)', async () => {
     const { h, calls } = host([ok]);
     await aptGet(h, 'install apache2');
-    expect(calls[0]!.opts?.timeoutMs).toBeUndefined();
+    // The lock wait (120 s by default) plus APT_RUN_TIMEOUT_S, well above --command-timeout's default 600 s.
+    expect(calls[0]!.opts?.timeoutMs).toBe((120 + APT_RUN_TIMEOUT_S) * 1000);
   });
 });

@@ -284,11 +284,18 @@ const malformed: { name: string; text: string; error: string }[] = [
     text: `groups:\n  lb:${WEB}\n`,
     error: 'FILE: groups.lb.hosts: no host; add the load balancer host',
   },
-  {
-    name: 'two load balancers',
-    text: `groups:${LB}\n      lb2: { address: 192.0.2.9 }${WEB}\n`,
-    error: 'FILE: groups.lb.hosts: 2 hosts (lb1, lb2), but haforge supports exactly one load balancer; keep one',
-  },
+  ...[0, -1, '"150%"', '"0%"', 'abc', '1.5', '"2"'].map((v) => ({
+    name: `serial ${v}`,
+    text: `groups:${LB}\n    serial: ${v}${WEB}\n`,
+    error: `FILE: groups.lb.serial: expected a number of hosts (1 or more) or a percentage ("1%" to "100%"), found ${
+      v === 'abc' ? '"abc"' : v
+    }${v === '"2"' ? ' (write the number without quotes)' : ''}`,
+  })),
+  ...[-1, 101, '"50"', '10%'].map((v) => ({
+    name: `max_fail_percentage ${v}`,
+    text: `groups:${LB}${WEB}\n    max_fail_percentage: ${v}\n`,
+    error: `FILE: groups.web.max_fail_percentage: expected an integer 0-100 (a percentage), found ${v === '10%' ? '"10%"' : v}${v === '"50"' ? ' (write the number without quotes)' : ''}`,
+  })),
   {
     name: 'no web group',
     text: `groups:${LB}\n`,
@@ -621,6 +628,27 @@ describe('loadInventory reads valid inventories', () => {
     const inv = load(file, { checkFiles: false });
     expect(inv.hosts[0].auth).toEqual({ kind: 'key', keyFile: join(dir, 'keys/missing') });
     expect(inv.knownHostsFile).toBe(join(dir, 'nowhere/kh'));
+  });
+
+  it('several load balancers are allowed, with a warning that nothing shares an address between them', () => {
+    const file = write(`groups:${LB}\n      lb2: { address: 192.0.2.9 }${WEB}\n`);
+    const inv = load(file);
+    expect(inv.groups.lb).toEqual(['lb1', 'lb2']);
+    expect(inv.warnings).toEqual([
+      `${file}: groups.lb.hosts: 2 load balancers (lb1, lb2) and no shared address: each serves the site on its own address, so clients must be pointed at one of them`,
+    ]);
+  });
+
+  it('two hosts at one address and port are warned about (one machine configured twice)', () => {
+    const file = write(withWeb('      web2: { address: 192.0.2.11 }\n      web3: { address: 192.0.2.11, port: 2222 }\n'));
+    expect(load(file).warnings).toEqual([
+      `${file}: groups.web.hosts.web2: same address and port as host "web1" (192.0.2.11, port 22): if they are one machine, it is configured twice at once; keep one name`,
+    ]);
+  });
+
+  it('serial and max_fail_percentage per group become the rollout', () => {
+    const file = write(`groups:${LB}\n    serial: 1\n    max_fail_percentage: 0${WEB}\n    serial: "50%"\n`);
+    expect(load(file).rollout).toEqual({ lb: { serial: 1, maxFailPercentage: 0 }, web: { serial: '50%' } });
   });
 
   it('parseInventory validates generated text and names it <generated>', () => {

@@ -26,7 +26,6 @@ const ALL = ['lb1', 'web1', 'web2', 'web10', 'api.example.com'];
 describe('selectHosts', () => {
   it.each([
     { limit: undefined, hosts: ALL },
-    { limit: [], hosts: ALL },
     { limit: ['all'], hosts: ALL },
     { limit: ['web1'], hosts: ['web1'] },
     { limit: ['lb'], hosts: ['lb1'] },
@@ -59,6 +58,9 @@ describe('selectHosts', () => {
     { limit: ['api?example?com,web1.'], pattern: 'web1.', message: `--limit: "web1." matches no host or group. Did you mean "web1"? ${known}` },
     { limit: ['canary,!web2'], pattern: 'canary,!web2', message: '--limit canary,!web2 leaves no host to run on' },
     { limit: [' , '], pattern: '', message: '--limit is empty; give host or group names, e.g. --limit web1,lb' },
+    // Given but empty never means every host (the security review's M4).
+    { limit: [], pattern: '', message: '--limit is empty; give host or group names, e.g. --limit web1,lb' },
+    { limit: [''], pattern: '', message: '--limit is empty; give host or group names, e.g. --limit web1,lb' },
   ])('--limit $limit is an error', ({ limit, pattern, message }) => {
     let error: unknown;
     try {

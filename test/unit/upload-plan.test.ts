@@ -97,3 +97,21 @@ describe('finishFromStaging (as root runs it)', () => {
     expect(() => finishInPlace('/a', '/b', { mode: 1.5 })).toThrow(RangeError);
   });
 });
+
+// M3 (issue 21): owner and mode are set on the temp file, never on the target after the rename; the order is
+// chown (which clears set-id bits), then chmod, then the rename. test/integration/upload-window.test.ts watches
+// a real upload to prove the target never shows another owner or mode.
+describe('order of the finishing steps', () => {
+  test('in place: chown, chmod, then mv; only the temp is changed', () => {
+    const s = finishInPlace('/etc/.haforge-tmp-x', '/etc/a.conf', { mode: 0o640, owner: 'root', group: 'haproxy' });
+    const at = (w: string) => s.indexOf(w);
+    expect(at('chown root:haproxy -- /etc/.haforge-tmp-x')).toBeGreaterThan(-1);
+    expect(at('chown')).toBeLessThan(at('chmod 0640 -- /etc/.haforge-tmp-x'));
+    expect(at('chmod')).toBeLessThan(at('mv -f -T -- /etc/.haforge-tmp-x /etc/a.conf'));
+    expect(s.slice(0, at('mv '))).not.toContain('/etc/a.conf');
+  });
+  test('from staging: install sets mode and owner on the temp beside the target, then mv', () => {
+    const s = finishFromStaging('/home/u/.haforge-tmp-s', '/etc/a.conf', { mode: 0o640, owner: 'root', group: 'haproxy' });
+    expect(s).toMatch(/install -m 0640 -o root -g haproxy -T -- \/home\/u\/\.haforge-tmp-s \/etc\/\.haforge-tmp-\w+ && mv -f -T -- \/etc\/\.haforge-tmp-\w+ \/etc\/a\.conf/);
+  });
+});

@@ -225,15 +225,16 @@ describe('the unattended command', () => {
     const { unattendedCommand, haforgeCommand } = await import('../../runner/wizard/unattended.js');
     const cmd = unattendedCommand({
       inventoryFile: '/srv/my setup/haforge.yaml',
-      vars: { persistence: 'source', https: true, stats_user: "o'brien" },
+      // A value with a quote that a pattern allows (a path): stats_user "o'brien" is now refused by its pattern.
+      vars: { persistence: 'source', https: true, https_cert: "/srv/o'brien/site.pem" },
       options: catalogue.options,
       argv1: '/usr/local/bin/haforge',
       limit: ['lb', 'web*'],
       dryRun: true,
     });
-    expect(cmd).toBe(`haforge up -i '/srv/my setup/haforge.yaml' --limit 'lb,web*' --dry-run --persistence source --https --stats-user 'o'\\''brien' --yes`);
-    const parsed = parseCli(['up', '-i', '/srv/my setup/haforge.yaml', '--limit', 'lb,web*', '--dry-run', '--persistence', 'source', '--https', '--stats-user', "o'brien", '--yes'], catalogue.options, catalogue.secrets);
-    expect(parsed.options.vars).toEqual({ persistence: 'source', https: true, stats_user: "o'brien" });
+    expect(cmd).toBe(`haforge up -i '/srv/my setup/haforge.yaml' --limit 'lb,web*' --dry-run --persistence source --https --https-cert '/srv/o'\\''brien/site.pem' --yes`);
+    const parsed = parseCli(['up', '-i', '/srv/my setup/haforge.yaml', '--limit', 'lb,web*', '--dry-run', '--persistence', 'source', '--https', '--https-cert', "/srv/o'brien/site.pem", '--yes'], catalogue.options, catalogue.secrets);
+    expect(parsed.options.vars).toEqual({ persistence: 'source', https: true, https_cert: "/srv/o'brien/site.pem" });
     expect(haforgeCommand('/work/main/bin/haforge.mjs')).toBe('node /work/main/bin/haforge.mjs');
   });
 });

@@ -38,6 +38,9 @@ export function lockHolder(output: string): { lock: string; holder?: string } | 
  * dpkg's locks are waited for by apt itself (DPkg::Lock::Timeout); `apt-get update` does not wait for the
  * lists lock (apt 2.6 fails at once), so a lock error is also retried here until the same deadline.
  */
+/** Seconds an apt-get install/upgrade (after its lock wait) or a dpkg repair may run before it is stopped. */
+export const APT_RUN_TIMEOUT_S = 3600;
+
 export async function aptGet(h: HostContext, args: string, o: AptOptions = {}): Promise<string> {
   const wait = lockTimeout(h, o);
   const deadline = Date.now() + wait * 1000;
@@ -63,7 +66,8 @@ export async function aptGet(h: HostContext, args: string, o: AptOptions = {}): 
           if (p) h.progress(p);
         }
       },
-      ...(isUpdate ? { timeoutMs: updateTimeoutS * 1000 } : {}),
+      // Installs and upgrades may rightly take long: their own limit, above the run's --command-timeout.
+      timeoutMs: isUpdate ? updateTimeoutS * 1000 : (left + APT_RUN_TIMEOUT_S) * 1000,
     });
     if (r.code === 0) return r.stdout;
     if (isUpdate && (r.interrupted === 'timeout' || r.code === 124)) {
@@ -72,6 +76,9 @@ export async function aptGet(h: HostContext, args: string, o: AptOptions = {}): 
         continue;
       }
       throw new StepError(`apt-get update hung ${hungUpdates} times (${updateTimeoutS}s each); check the host's mirror or proxy, or raise apt_update_timeout`);
+    }
+    if (!isUpdate && r.interrupted === 'timeout') {
+      throw new StepError(`apt-get ${args.split(' ')[0]} gave no result in ${left + APT_RUN_TIMEOUT_S} s and was stopped; the next run finishes what dpkg can`);
     }
     const lock = lockHolder(`${r.stderr}\n${r.stdout}`);
     if (lock && Date.now() < deadline) {
@@ -91,7 +98,7 @@ export async function aptGet(h: HostContext, args: string, o: AptOptions = {}): 
     if (!repaired && /dpkg was interrupted/.test(r.stderr)) {
       repaired = true;
       h.progress('finishing an interrupted dpkg run (dpkg --configure -a)');
-      await h.sh(`DEBIAN_FRONTEND=noninteractive dpkg --force-confdef --force-confold --configure -a`);
+      await h.sh(`DEBIAN_FRONTEND=noninteractive dpkg --force-confdef --force-confold --configure -a`, { timeoutMs: APT_RUN_TIMEOUT_S * 1000 });
       continue;
     }
     const err = r.stderr.split('\n').filter((l) => l.startsWith('E:') || l.startsWith('W:'))[0] ?? r.stderr.trim().split('\n').pop();

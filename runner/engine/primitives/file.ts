@@ -21,6 +21,8 @@ export interface FileSpec {
   activates?: (h: HostContext) => string | Promise<string>;
   /** Hide the content in diffs (keys, certificates with keys). */
   sensitive?: boolean;
+  /** Hide parts of the content in diffs (a password hash): applied to both sides before the diff is made. */
+  mask?: (content: string) => string;
   name?: string;
   notify?: string[];
   /** Commands content() runs with h.run(), read ahead with the file itself (see Step.reads). */
@@ -31,6 +33,8 @@ interface Current {
   exists: boolean;
   /** An earlier run installed the file but stopped before its activation (reload) finished. */
   pending?: boolean;
+  /** Upload leftovers old enough to remove. */
+  leftover: number;
   mode?: string;
   owner?: string;
   group?: string;
@@ -52,40 +56,48 @@ const dirOf = (path: string) => path.slice(0, path.lastIndexOf('/')) || '/';
 const LEFTOVER_MIN_AGE_MIN = 2;
 
 /**
- * One round trip: stat and content together. Unless this is a dry run, it also removes what an earlier
- * run cut off mid-upload may have left in the folder: upload temps (TEMP_PREFIX*) and the validation copy,
- * once they are LEFTOVER_MIN_AGE_MIN minutes old. Uploads are atomic (temp, then rename), so such leftovers
- * are never the file itself.
+ * What an earlier run cut off mid-upload may have left beside the file: upload temps (TEMP_PREFIX*) and the
+ * validation copy, once LEFTOVER_MIN_AGE_MIN minutes old. Uploads are atomic (temp, then rename), so such
+ * leftovers are never the file itself. `find` runs only for what exists: with nothing left over (the usual case)
+ * a root login starts no process for it (a non-root one still looks up its home).
  */
+function eachLeftover(h: HostContext, path: string, body: string): string {
+  // A non-root login stages uploads in its home (see the transport): look there too.
+  const home = h.spec.user === 'root' ? '' : ` "$(getent passwd ${quote(h.spec.user)} | cut -d: -f6)"/${TEMP_PREFIX}*`;
+  return `for f in ${quote(dirOf(path))}/${TEMP_PREFIX}* ${quote(path + VALIDATE_SUFFIX)}${home}; do [ -e "$f" ] && ${body}; done 2>/dev/null; true`;
+}
+
+const OLD = `find "$f" -maxdepth 0 -type f -mmin +${LEFTOVER_MIN_AGE_MIN}`;
+
+/** Removes the leftovers old enough (apply only). */
+const removeLeftovers = (h: HostContext, path: string) => eachLeftover(h, path, `${OLD} -exec rm -f -- {} +`);
+
+/** One round trip, read-only: whether activation is pending, how many leftovers there are, stat and content. */
 function readCommand(h: HostContext, path: string): string {
   const p = quote(path);
-  // A non-root login stages uploads in its home (see the transport): clean there too.
-  const home = h.spec.user === 'root' ? '' : ` "$(getent passwd ${quote(h.spec.user)} | cut -d: -f6)"/${TEMP_PREFIX}*`;
-  // `find` only for what exists: with nothing left over (the usual case) a root login's read starts no process
-  // for it (a non-root one still looks up its home).
-  const clean = h.dryRun
-    ? ''
-    : `for f in ${quote(dirOf(path))}/${TEMP_PREFIX}* ${quote(path + VALIDATE_SUFFIX)}${home}; do ` +
-      `[ -e "$f" ] && find "$f" -maxdepth 0 -type f -mmin +${LEFTOVER_MIN_AGE_MIN} -exec rm -f -- {} +; done 2>/dev/null; `;
-  const pending = `if [ -e ${quote(path + PENDING_SUFFIX)} ]; then echo pending; else echo settled; fi; `;
-  return `${clean}${pending}if [ -f ${p} ]; then stat -c '%a %U %G' ${p} && echo ${SEP} && cat ${p}; else echo absent; fi`;
+  const count = `o=0; ${eachLeftover(h, path, `[ -n "$(${OLD})" ] && o=$((o+1))`)}; `;
+  const pending = `if [ -e ${quote(path + PENDING_SUFFIX)} ]; then echo "pending $o"; else echo "settled $o"; fi; `;
+  return `${count}${pending}if [ -f ${p} ]; then stat -c '%a %U %G' ${p} && echo ${SEP} && cat ${p}; else echo absent; fi`;
 }
 
 async function readCurrent(h: HostContext, path: string): Promise<Current> {
   const r = await h.run(readCommand(h, path));
   if (r.code !== 0) throw new StepError(`cannot read ${path}: ${r.stderr.trim()}`);
   const nl = r.stdout.indexOf('\n');
-  const isPending = r.stdout.slice(0, nl) === 'pending';
+  const [state, left] = r.stdout.slice(0, nl).split(' ');
+  const isPending = state === 'pending';
   const out = r.stdout.slice(nl + 1);
-  if (out.trim() === 'absent') return { exists: false, pending: isPending };
+  const leftover = Number(left) || 0;
+  if (out.trim() === 'absent') return { exists: false, pending: isPending, leftover };
   const i = out.indexOf(`${SEP}\n`);
   const [mode, owner, group] = out.slice(0, i).trim().split(' ');
-  return { exists: true, pending: isPending, mode, owner, group, content: out.slice(i + SEP.length + 1) };
+  return { exists: true, pending: isPending, leftover, mode, owner, group, content: out.slice(i + SEP.length + 1) };
 }
 
 export function file(spec: FileSpec): Step {
   let wanted = '';
   let reactivate = false;
+  let tidy = false;
   return {
     name: spec.name ?? `file ${spec.path}`,
     notify: spec.notify,
@@ -93,6 +105,7 @@ export function file(spec: FileSpec): Step {
     async check(h) {
       wanted = typeof spec.content === 'function' ? await spec.content(h) : spec.content;
       reactivate = false;
+      tidy = false;
       const cur = await readCurrent(h, spec.path);
       const mode = spec.mode.toString(8);
       const why: string[] = [];
@@ -104,14 +117,16 @@ export function file(spec: FileSpec): Step {
         if (spec.group && cur.group !== spec.group) why.push(`group ${cur.group} -> ${spec.group}`);
       }
       if (why.length === 0) {
-        if (!(cur.pending && spec.activate)) return { state: 'ok' };
+        if (!(cur.pending && spec.activate)) {
+          if (cur.leftover === 0) return { state: 'ok' };
+          tidy = true;
+          return { state: 'change', bookkeeping: true, note: `${cur.leftover} leftover upload temp(s) of a cut-off run removed` };
+        }
         // Installed by a run that stopped before activating it: activate now (no new upload, same backup).
         reactivate = true;
         return { state: 'change', note: 'installed by an interrupted run but not activated yet: activate it' };
       }
-      const diff = spec.sensitive
-        ? `(content of ${spec.path} hidden: sensitive)`
-        : (await unifiedDiff())(spec.path, spec.path, cur.content ?? '', wanted, cur.exists ? 'current' : 'absent', 'wanted');
+      const diff = await diffOf(spec, cur, wanted);
       // What apply would run on the host, for dry runs: the validation of a copy, then the activation.
       const commands = [
         ...(spec.validate ? [spec.validate.replaceAll('{}', quote(`${spec.path}${VALIDATE_SUFFIX}`))] : []),
@@ -120,10 +135,20 @@ export function file(spec: FileSpec): Step {
       return { state: 'change', note: why.join(', '), diff, ...(commands.length ? { commands } : {}) };
     },
     async apply(h) {
+      if (tidy) return void (await h.sh(removeLeftovers(h, spec.path)));
       if (reactivate) return activate(h, spec);
       await install(h, spec, wanted);
     },
   };
+}
+
+/** What a change shows: nothing of a sensitive file, and a masked file's secrets as the mask leaves them. */
+async function diffOf(spec: FileSpec, cur: Current, wanted: string): Promise<string> {
+  if (spec.sensitive) return `(content of ${spec.path} hidden: sensitive)`;
+  const show = spec.mask ?? ((t: string) => t);
+  const [before, after] = [show(cur.content ?? ''), show(wanted)];
+  if (before === after && cur.content !== undefined && cur.content !== wanted) return `(${spec.path}: only masked values change)`;
+  return (await unifiedDiff())(spec.path, spec.path, before, after, cur.exists ? 'current' : 'absent', 'wanted');
 }
 
 async function install(h: HostContext, spec: FileSpec, content: string): Promise<void> {
@@ -135,7 +160,7 @@ async function install(h: HostContext, spec: FileSpec, content: string): Promise
   // One round trip: the folder exists, and the old file is kept when asked.
   // Not over a backup kept for a file that was never activated (pending): that one is the last good state.
   const pending = quote(spec.path + PENDING_SUFFIX);
-  await h.sh(`mkdir -p ${dir}${keep ? ` && if [ -f ${path} ] && [ ! -e ${pending} ]; then cp -p ${path} ${backup}; fi` : ''}`);
+  await h.sh(`${removeLeftovers(h, spec.path)}; mkdir -p ${dir}${keep ? ` && if [ -f ${path} ] && [ ! -e ${pending} ]; then cp -p ${path} ${backup}; fi` : ''}`);
   if (spec.validate) {
     // Validate a copy beside the target (same filesystem, same relative paths) before touching the target.
     const tmp = quote(`${spec.path}${VALIDATE_SUFFIX}`);

@@ -15,9 +15,10 @@ export interface ReplaceSpec {
 export function replace(spec: ReplaceSpec): Step {
   const global = new RegExp(spec.pattern.source, spec.pattern.flags.includes('g') ? spec.pattern.flags : `${spec.pattern.flags}g`);
   const p = quote(spec.path);
-  const read = `if [ -f ${p} ]; then stat -c %a ${p}; cat ${p}; else echo absent; fi`;
+  // Mode, owner and group come back with the content: the new file is put in place with all three (M3, issue 21).
+  const read = `if [ -f ${p} ]; then stat -c '%a %U %G' ${p}; cat ${p}; else echo absent; fi`;
   let next = '';
-  let mode = 0o644;
+  let placement: { mode: number; owner?: string; group?: string } = { mode: 0o644 };
   return {
     name: spec.name ?? `replace in ${spec.path}`,
     notify: spec.notify,
@@ -26,14 +27,15 @@ export function replace(spec: ReplaceSpec): Step {
       const r = await h.run(read);
       if (r.stdout === 'absent\n') return { state: 'ok', note: `${spec.path} is absent` };
       const nl = r.stdout.indexOf('\n');
-      mode = parseInt(r.stdout.slice(0, nl), 8);
+      const [mode, owner, group] = r.stdout.slice(0, nl).split(' ');
+      placement = { mode: parseInt(mode ?? '644', 8), ...(owner ? { owner } : {}), ...(group ? { group } : {}) };
       const current = r.stdout.slice(nl + 1);
       next = current.replace(global, spec.replacement);
       if (next === current) return { state: 'ok', note: 'no line to change' };
       return { state: 'change', diff: (await unifiedDiff())(spec.path, spec.path, current, next) };
     },
     async apply(h) {
-      await h.upload(spec.path, next, { mode });
+      await h.upload(spec.path, next, placement);
     },
   };
 }
