@@ -158,7 +158,10 @@ for (const lab of labs) {
         [b, a],
         [lab.hosts[0], a],
       ]) {
-        const r = await on(from.name).run(`curl -sS --max-time 5 http://${to.name}/who.txt`);
+        // systemd's `start` of lighttpd (Type=simple) returns before the server binds port 80: give it up to 5 s.
+        const r = await on(from.name).run(
+          `for i in $(seq 50); do curl -sS --max-time 5 http://${to.name}/who.txt 2>/dev/null && exit 0; sleep 0.1; done; curl -sS --max-time 5 http://${to.name}/who.txt`,
+        );
         expect(r.code, r.stderr).toBe(0);
         expect(r.stdout.trim()).toBe(to.name);
       }
