@@ -21,6 +21,18 @@ function ruleOf(host: HostSpec, rules: Record<string, Rollout>, all?: Rollout): 
   return group === undefined ? { group: '' } : { group, rule: rules[group] };
 }
 
+/** Hosts by a key, each list in the order given. */
+function groupBy(hosts: readonly HostSpec[], key: (h: HostSpec) => string): Map<string, HostSpec[]> {
+  const out = new Map<string, HostSpec[]>();
+  for (const h of hosts) {
+    const k = key(h);
+    const list = out.get(k);
+    if (list) list.push(h);
+    else out.set(k, [h]);
+  }
+  return out;
+}
+
 export function batchSize(serial: Serial | undefined, groupSize: number): number {
   if (serial === undefined) return groupSize;
   if (typeof serial === 'number') return serial;
@@ -30,13 +42,12 @@ export function batchSize(serial: Serial | undefined, groupSize: number): number
 
 /** Batch k holds the k-th slice of every group; hosts whose group sets no serial all go in the first batch. */
 export function batchesOf(hosts: readonly HostSpec[], rules: Record<string, Rollout> = {}, all?: Rollout): Batch[] {
-  const byGroup = new Map<string, HostSpec[]>();
   const ruleFor = new Map<string, Rollout | undefined>();
-  for (const h of hosts) {
+  const byGroup = groupBy(hosts, (h) => {
     const { group, rule } = ruleOf(h, rules, all);
-    byGroup.set(group, [...(byGroup.get(group) ?? []), h]);
     ruleFor.set(group, rule);
-  }
+    return group;
+  });
   const slot = new Map<string, { batch: number; group: string }>();
   let count = 0;
   for (const [group, members] of byGroup) {
@@ -52,11 +63,7 @@ export function batchesOf(hosts: readonly HostSpec[], rules: Record<string, Roll
 
 /** Why the rollout stops after this batch, or undefined to go on. `failed` names the batch's failed hosts. */
 export function stopReason(batch: Batch, failed: ReadonlySet<string>, rules: Record<string, Rollout> = {}, all?: Rollout): string | undefined {
-  const parts = new Map<string, HostSpec[]>();
-  for (const h of batch.hosts) {
-    const g = batch.groupOf.get(h.name) ?? '';
-    parts.set(g, [...(parts.get(g) ?? []), h]);
-  }
+  const parts = groupBy(batch.hosts, (h) => batch.groupOf.get(h.name) ?? '');
   for (const [group, members] of parts) {
     const limit = all?.maxFailPercentage ?? rules[group]?.maxFailPercentage;
     const bad = members.filter((h) => failed.has(h.name)).length;
