@@ -4,15 +4,19 @@
 // to find, read and link: `haforge list` starts in about 130 ms of CPU instead of 210 (2 CPUs, node 20).
 // Not a type check: `npm run typecheck` (and `npm test`) does that.
 //
-// Kept external (loaded from node_modules as they are): ssh2 (CommonJS with optional native parts), and what is
+// Kept external (loaded from node_modules as they are): exactly package.json's `dependencies`, which the packed
+// package carries in its tarball (bundleDependencies): ssh2 (CommonJS with optional native parts), and what is
 // only loaded on demand (zx for the lab and local commands, listr2 for the terminal view, enquirer for prompts).
-// ssh2-promise is bundled with its SOCKS dependency stubbed out (scripts/socks-unused.cjs).
+// Everything else is inlined, so it is a devDependency: ssh2-promise (its SOCKS dependency stubbed out,
+// scripts/socks-unused.cjs), yaml, zod, chalk, diff.
 import { build } from 'esbuild';
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const { dependencies = {} } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const external = Object.keys(dependencies).flatMap((d) => [d, `${d}/*`]);
 // --outdir DIR builds elsewhere (the benchmark keeps a snapshot of its own); DIR must be inside this project so
 // the external packages resolve from its node_modules.
 const at = process.argv.indexOf('--outdir');
@@ -30,7 +34,7 @@ try {
     format: 'esm',
     platform: 'node',
     target: 'node20',
-    external: ['ssh2', 'zx', 'listr2', '@listr2/*', 'enquirer'],
+    external,
     // ssh2-promise is bundled for this: its SOCKS tunnel support (never used here) is replaced by a stub.
     alias: { '@heroku/socksv5': join(root, 'scripts', 'socks-unused.cjs') },
     // CommonJS packages inside an ESM bundle call require() for node's own modules.

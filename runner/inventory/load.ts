@@ -4,10 +4,10 @@
 import { readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
-import { InventoryError, describe, formatPath, type Problem } from './errors.js';
+import { InventoryError, formatPath, type Problem } from './errors.js';
 import { checkShape, type HostInput, type InventoryInput, type SshInput } from './schema.js';
 import type { AuthSpec, HostSpec, Inventory, Rollout, Serial, Vars } from './types.js';
+import { checkSize, parseYaml } from './yaml-source.js';
 
 export const DEFAULT_USER = 'root';
 export const DEFAULT_PORT = 22;
@@ -50,6 +50,7 @@ export function parseInventory(source: string, opts: ParseOptions = {}): Invento
   };
   const fail = (problems: Problem[]) => new InventoryError(file, problems);
 
+  checkSize(source, file);
   const raw = parseYaml(source, file);
   const shape = checkShape(raw);
   if (!shape.data) throw fail(shape.problems);
@@ -91,7 +92,7 @@ function rolloutOf(data: InventoryInput): Record<string, Rollout> {
 /** Where each of a host's vars was set (the most specific level wins, as in resolveHost). */
 function varPathsOf(name: string, layout: Layout, data: InventoryInput): Record<string, string> {
   const def = layout.defs.get(name);
-  const groups = Object.keys(layout.members).filter((g) => layout.members[g].includes(name));
+  const groups = layout.groupsOf.get(name) ?? [];
   const out: Record<string, string> = {};
   const add = (vars: Record<string, unknown> | null | undefined, at: string[]) => {
     for (const k of Object.keys(vars ?? {})) out[k] = formatPath([...at, 'vars', k]);
@@ -137,39 +138,6 @@ function readSource(file: string): string {
   }
 }
 
-function parseYaml(source: string, file: string): Record<string, unknown> {
-  const doc = parseDocument(source);
-  const first = doc.errors[0];
-  if (first) {
-    const [pos] = first.linePos ?? [];
-    const text =
-      first.code === 'MULTIPLE_DOCS'
-        ? 'several YAML documents (---) in one file; keep one'
-        : first.code === 'DUPLICATE_KEY'
-          ? 'duplicate key (a key, or a host name within a group, may appear only once)'
-          : first.message.split(' at line ')[0];
-    throw new InventoryError(file, [{ path: '', line: pos?.line, column: pos?.col, message: `YAML syntax error: ${text}` }]);
-  }
-  let value: unknown;
-  try {
-    value = doc.toJS();
-  } catch (err) {
-    // Unresolved aliases and alias bombs surface only here, without a position.
-    throw new InventoryError(file, [{ path: '', message: `YAML error: ${(err as Error).message}` }]);
-  }
-  if (value === null || value === undefined) {
-    throw new InventoryError(file, [
-      { path: '', message: 'the file is empty; an inventory needs groups.lb and groups.web (see inventory/example.yaml)' },
-    ]);
-  }
-  if (typeof value !== 'object' || Array.isArray(value)) {
-    throw new InventoryError(file, [
-      { path: '', message: `expected a mapping at the top level (groups:, and optionally vars: and ssh:), found ${describe(value)}` },
-    ]);
-  }
-  return value as Record<string, unknown>;
-}
-
 // Names stay usable in --limit: no spaces, commas or glob characters.
 const GROUP_NAME = /^[A-Za-z0-9_-]+$/;
 const HOST_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -181,6 +149,8 @@ interface Layout {
   members: Record<string, string[]>;
   /** Host name -> the one entry that carries its settings. */
   defs: Map<string, { input: HostInput; at: string[] }>;
+  /** Host name -> its groups, in file order (members inverted, so a big inventory is not read n² times). */
+  groupsOf: Map<string, string[]>;
 }
 
 /**
@@ -189,7 +159,7 @@ interface Layout {
  * about: nothing shares an address between them yet), at least one web host, no host in both, every host in one of them.
  */
 function readGroups(data: InventoryInput, ctx: Context): Layout {
-  const layout: Layout = { order: [], members: {}, defs: new Map() };
+  const layout: Layout = { order: [], members: {}, defs: new Map(), groupsOf: new Map() };
   const firstSeen = new Map<string, string>();
   if (!data.groups) {
     report(ctx, 'groups', 'missing; add groups.lb (the load balancer host) and groups.web (the web nodes)');
@@ -212,6 +182,9 @@ function readGroups(data: InventoryInput, ctx: Context): Layout {
         report(ctx, path, `host "${name}" has the same name as a group; rename one so --limit stays unambiguous`);
       }
       members.push(name);
+      const of = layout.groupsOf.get(name);
+      if (of) of.push(group);
+      else layout.groupsOf.set(name, [group]);
       if (!firstSeen.has(name)) {
         firstSeen.set(name, path);
         layout.order.push(name);
@@ -244,8 +217,8 @@ function readGroups(data: InventoryInput, ctx: Context): Layout {
   if (!web) report(ctx, 'groups', 'no web group; add groups.web with at least one web node');
   else if (web.length === 0) report(ctx, 'groups.web.hosts', 'no host; add at least one web node');
   for (const name of layout.order) {
-    const inLb = lb?.includes(name) ?? false;
-    const inWeb = web?.includes(name) ?? false;
+    const inLb = layout.groupsOf.get(name)?.includes('lb') ?? false;
+    const inWeb = layout.groupsOf.get(name)?.includes('web') ?? false;
     if (inLb && inWeb) {
       report(
         ctx,
@@ -287,7 +260,7 @@ interface Layer {
 /** Connection settings merge host over groups (later group in file order wins) over global. */
 function resolveHost(name: string, layout: Layout, data: InventoryInput, ctx: Context): HostSpec {
   const def = layout.defs.get(name)!;
-  const groups = Object.keys(layout.members).filter((g) => layout.members[g].includes(name));
+  const groups = layout.groupsOf.get(name) ?? [];
   const layers: Layer[] = [
     { at: ['ssh'], ssh: data.ssh ?? {} },
     ...groups.map((g) => ({ at: ['groups', g, 'ssh'], ssh: data.groups?.[g]?.ssh ?? {} })),

@@ -43,6 +43,10 @@ export interface CliRun {
 export interface CliOptions {
   env?: Record<string, string | undefined>;
   timeoutMs?: number;
+  /** An installed `haforge` executable to run instead of this checkout's bin/haforge.mjs (started by its shebang). */
+  bin?: string;
+  /** Working directory (default: the checkout). */
+  cwd?: string;
 }
 
 /** `haforge ARGS...`; resolves whatever the exit code. With --json, stdout must be one JSON document. */
@@ -52,7 +56,8 @@ export async function haforge(args: string[], o: CliOptions = {}): Promise<CliRu
   delete env['FORCE_COLOR'];
   for (const [k, v] of Object.entries(o.env ?? {})) if (v === undefined) delete env[k];
   const t0 = Date.now();
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const [cmd, argv] = o.bin ? [o.bin, args] : [process.execPath, [BIN, ...args]];
+  const child = spawn(cmd, argv, { cwd: o.cwd ?? REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
