@@ -20,9 +20,12 @@ import { cell, markdownTable, mb, median, secs } from './stats.js';
 const HELP = `npm run bench:cluster [-- OPTIONS]
   --against REV     the earlier build to compare with (default main); --no-against: this checkout only
   --init I          systemd (default) or sysv lab hosts
+  --big-init I      the big lab's hosts (default: --init's)
   --big-web N       web nodes of the big lab (default 99: 100 hosts); 0 skips it
   --noop N          no-op runs per build and lab (default 5; 3 on the big lab)
   --lab-rounds N    warm lab up/down per build and size (default 3)
+  --parts P,...     which figures, in this order (default lab,cluster,big): lab = warm lab up/down, cluster = 2 LBs
+                    and the 3-host no-op, big = the big lab
   --suite S         bookworm (default) or trixie
   --out FILE        also write the markdown table to FILE`;
 
@@ -35,20 +38,27 @@ function options(argv: string[]) {
       against: { type: 'string', default: 'main' },
       'no-against': { type: 'boolean', default: false },
       init: { type: 'string', default: 'systemd' },
+      'big-init': { type: 'string' },
       'big-web': { type: 'string', default: '99' },
       noop: { type: 'string', default: '5' },
       'lab-rounds': { type: 'string', default: '3' },
       suite: { type: 'string', default: 'bookworm' },
+      parts: { type: 'string', default: 'lab,cluster,big' },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   helpExit(values.help, HELP);
-  if (values.init !== 'systemd' && values.init !== 'sysv') throw new Error('--init must be systemd or sysv');
+  const inits = ['systemd', 'sysv'];
+  if (!inits.includes(values.init) || !inits.includes(values['big-init'] ?? values.init)) throw new Error('--init and --big-init take systemd or sysv');
   if (values.suite !== 'bookworm' && values.suite !== 'trixie') throw new Error('--suite must be bookworm or trixie');
+  const parts = values.parts.split(',');
+  for (const p of parts) if (!['lab', 'cluster', 'big'].includes(p)) throw new Error(`--parts: unknown part ${JSON.stringify(p)} (lab, cluster, big)`);
   return {
+    parts,
     against: values['no-against'] ? undefined : values.against,
     init: values.init as 'systemd' | 'sysv',
+    bigInit: (values['big-init'] ?? values.init) as 'systemd' | 'sysv',
     bigWeb: whole(values['big-web'], 99, 0),
     noop: whole(values.noop, 5),
     labRounds: whole(values['lab-rounds'], 3),
@@ -95,10 +105,11 @@ async function main(work: string, log: string): Promise<number> {
     if (r.code !== 0) throw new Error(`${label} [${b}]: exit ${String(r.code)}${r.stopped ? ` (${r.stopped})` : ''}; see ${log}`);
     return r;
   };
-  const fresh = async (name: string, lb: number, web: number): Promise<LabInfo> => {
+  const fresh = async (name: string, lb: number, web: number, init = o.init): Promise<LabInfo> => {
     await labDown(name);
     labs.add(name);
-    return labUp({ name, suite: o.suite, init: o.init, lb, web, log: (l) => writeFileSync(log, `${l}\n`, { flag: 'a' }) });
+    // A loaded machine boots 100 systemd hosts slowly: the bench waits longer than the lab's 60 s.
+    return labUp({ name, suite: o.suite, init, lb, web, bootLimitS: 600, log: (l) => writeFileSync(log, `${l}\n`, { flag: 'a' }) });
   };
   const down = async (name: string) => {
     await labDown(name);
@@ -116,8 +127,7 @@ async function main(work: string, log: string): Promise<number> {
     }
   };
 
-  let failure: string | undefined;
-  try {
+  const labPart = async () => {
     // 1. Warm lab up (base image cached) and down, as a user runs them: the CLI process, start to exit.
     for (const web of [2, 20]) {
       const figure = `warm \`lab up\`, ${web + 1} ${o.init} hosts`;
@@ -137,6 +147,8 @@ async function main(work: string, log: string): Promise<number> {
       }
     }
 
+  };
+  const clusterPart = async () => {
     // 2. Two LBs and two web nodes: a first run per build on fresh hosts, then no-ops alternating.
     for (const b of builds) {
       const lab = await fresh('hfpfb2', 2, 2);
@@ -153,20 +165,26 @@ async function main(work: string, log: string): Promise<number> {
     await noops(small, '1 LB + 2 web: no-op', o.noop, 'peak RSS, 3 hosts');
     await down('hfpfb3');
 
+  };
+  const bigPart = async () => {
     // 4. The big lab.
     if (o.bigWeb > 0) {
       const hosts = o.bigWeb + 1;
       const t0 = performance.now();
-      const big = await fresh('hfpfbb', 1, o.bigWeb);
-      say(`  big lab: ${hosts} ${o.init} hosts up in ${secs((performance.now() - t0) / 1000)} s; ${(freemem() / 2 ** 30).toFixed(1)} GiB free`);
+      const big = await fresh('hfpfbb', 1, o.bigWeb, o.bigInit);
+      say(`  big lab: ${hosts} ${o.bigInit} hosts up in ${secs((performance.now() - t0) / 1000)} s; ${(freemem() / 2 ** 30).toFixed(1)} GiB free`);
       const r = await cliRun('this', ['up', '-i', big.files.inventory], `${hosts} hosts: first run`, 3600);
       add(`${hosts} hosts: first run`, 'this', r.seconds);
       say(`  ${hosts} hosts: first run ${secs(r.seconds)} s`);
       await noops(big, `${hosts} hosts: no-op`, Math.min(o.noop, 3), `peak RSS, ${hosts} hosts`);
       await down('hfpfbb');
-      const x = (b: Build) => median(samples.get(`${hosts} hosts: no-op`)?.get(b) ?? []) / median(samples.get('1 LB + 2 web: no-op')?.get(b) ?? []);
-      notes.push(`${hosts}-host no-op / 3-host no-op: ${builds.map((b) => `${x(b).toFixed(2)}× (${b})`).join(', ')}`);
     }
+  };
+  const run = { lab: labPart, cluster: clusterPart, big: bigPart } as Record<string, () => Promise<void>>;
+
+  let failure: string | undefined;
+  try {
+    for (const p of o.parts) await run[p]!();
   } catch (e) {
     failure = (e as Error).message;
     say(`bench: ${failure}`);
@@ -179,6 +197,12 @@ async function main(work: string, log: string): Promise<number> {
     rev?.remove();
   }
 
+  // The big lab's no-op against the 3-host one, per build (whichever order the parts ran in).
+  const bigNoop = [...samples.keys()].find((f) => /^\d+ hosts: no-op$/.test(f));
+  if (bigNoop && samples.has('1 LB + 2 web: no-op')) {
+    const x = (b: Build) => median(samples.get(bigNoop)?.get(b) ?? []) / median(samples.get('1 LB + 2 web: no-op')?.get(b) ?? []);
+    notes.push(`${bigNoop.split(':')[0]} no-op / 3-host no-op: ${builds.map((b) => `${x(b).toFixed(2)}× (${b})`).join(', ')}`);
+  }
   const head = ['figure', 'this checkout', ...(rev ? [`${rev.name} (${rev.commit})`, 'this / earlier'] : [])];
   const rows = [...samples].map(([figure, m]) => {
     const rss = figure.startsWith('peak RSS');
@@ -186,7 +210,7 @@ async function main(work: string, log: string): Promise<number> {
     const ratio = median(m.get('this') ?? []) / median(m.get('earlier') ?? []);
     return [figure, c('this'), ...(rev ? [c('earlier'), Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : '—'] : [])];
   });
-  const env = `${new Date().toISOString().slice(0, 10)}, Debian ${o.suite} ${o.init} lab hosts, ${cpus().length} CPUs, load average ${load0.toFixed(1)} at start and ${loadavg()[0]!.toFixed(1)} at the end, node ${process.version}; wall clock from process start to exit, median (min–max, n).`;
+  const env = `${new Date().toISOString().slice(0, 10)}, Debian ${o.suite} lab hosts (${o.init}${o.bigInit !== o.init ? `; the big lab ${o.bigInit}` : ''}), ${cpus().length} CPUs, load average ${load0.toFixed(1)} at start and ${loadavg()[0]!.toFixed(1)} at the end, node ${process.version}; wall clock from process start to exit, median (min–max, n).`;
   const md = [env, '', markdownTable(head, rows), '', ...notes.map((n) => `- ${n}`)].join('\n');
   say(`\n${md}\n`);
   mkdirSync(work, { recursive: true });
