@@ -15,7 +15,7 @@ import { buildSnapshot, haforge, removeSnapshot, ROOT } from './haforge.js';
 import { buildRevision, type Revision } from './revision.js';
 import { helpExit, runBench, whole } from './main.js';
 import { stopRunning, timed } from './proc.js';
-import { cell, markdownTable, mb, median, secs } from './stats.js';
+import { addSample, cell, markdownTable, mb, median, secs } from './stats.js';
 
 const HELP = `npm run bench:cluster [-- OPTIONS]
   --against REV     the earlier build to compare with (default main); --no-against: this checkout only
@@ -83,11 +83,7 @@ async function main(work: string, log: string): Promise<number> {
   const password = 'bench-cluster-Pw.1';
   const load0 = loadavg()[0]!;
   const samples = new Map<string, Map<Build, number[]>>();
-  const add = (figure: string, b: Build, x: number) => {
-    const m = samples.get(figure) ?? new Map<Build, number[]>();
-    m.set(b, [...(m.get(b) ?? []), x]);
-    samples.set(figure, m);
-  };
+  const add = (figure: string, b: Build, x: number) => addSample(samples, figure, b, x);
   const notes: string[] = [];
   const labs = new Set<string>();
   let stopping = false;

@@ -16,7 +16,7 @@ import { ansible, ensureAnsible, haproxyCfgFor, prepareAnsibleLab, stopControlMa
 import { buildSnapshot, haforge, removeSnapshot, type HaforgeRun } from './haforge.js';
 import { helpExit, runBench, whole } from './main.js';
 import { stopRunning } from './proc.js';
-import { cell, markdownTable, mb, median, ratio, secs, speedup } from './stats.js';
+import { addSample, cell, markdownTable, mb, median, ratio, secs, speedup } from './stats.js';
 
 const HELP = `npm run bench [-- OPTIONS]
   --quick            haforge only, 3 hosts: 1 first run, 3 no-op runs of each kind, no fan-out
@@ -142,11 +142,7 @@ async function main(work: string, log: string): Promise<number> {
   const load0 = loadavg()[0]!;
 
   const samples = new Map<Figure, Map<Tool, number[]>>();
-  const add = (f: Figure, t: Tool, s: number) => {
-    const m = samples.get(f) ?? new Map<Tool, number[]>();
-    m.set(t, [...(m.get(t) ?? []), s]);
-    samples.set(f, m);
-  };
+  const add = (f: Figure, t: Tool, s: number) => addSample(samples, f, t, s);
   const get = (f: Figure, t: Tool) => samples.get(f)?.get(t) ?? [];
   const rss = { small: [] as number[], fan: [] as number[] };
   const startup = { compiled: [] as number[], tsx: [] as number[] };

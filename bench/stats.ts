@@ -53,3 +53,10 @@ export function markdownTable(head: string[], rows: string[][]): string {
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
   return [line(head), line(head.map(() => '---')), ...rows.map(line)].join('\n');
 }
+
+/** Samples by figure, then by who was measured (a tool, a build): add(figure, who, value). */
+export function addSample<F, W>(samples: Map<F, Map<W, number[]>>, figure: F, who: W, x: number): void {
+  const m = samples.get(figure) ?? new Map<W, number[]>();
+  m.set(who, [...(m.get(who) ?? []), x]);
+  samples.set(figure, m);
+}
