@@ -8,6 +8,7 @@ import type { ExecuteResult } from '../engine/executor.js';
 import { appliesTo, planRecipes } from '../engine/planner.js';
 import type { Recipe, RunOption, SecretSpec } from '../engine/types.js';
 import { Redactor } from '../report/redact.js';
+import { RECORD_ENV } from '../transport/recording.js';
 import { jsonReport } from '../report/json.js';
 import type { CliOptions } from './args.js';
 import { gatherSecrets, type Prompter } from './secrets.js';
@@ -90,7 +91,12 @@ export async function runPlan(req: PlanRequest): Promise<number> {
     ]);
     const inv = inventory;
     const connectWith = (policy: 'strict' | 'accept-new' | 'ask', askHostKey?: (host: string, fp: string) => Promise<boolean>) =>
-      connector({ inventory: inv, secrets, policy, askHostKey, connectTimeoutS: o.connectTimeoutS, keepConnectionsS: o.keepConnectionsS, warn: (l) => process.stderr.write(`haforge: ${l}\n`) });
+      connector({
+        inventory: inv, secrets, policy, askHostKey, connectTimeoutS: o.connectTimeoutS, keepConnectionsS: o.keepConnectionsS,
+        warn: (l) => process.stderr.write(`haforge: ${l}\n`),
+        // Tests prove with it that a run does what its dry run showed; redacted like every other output.
+        ...(process.env[RECORD_ENV] ? { record: { file: process.env[RECORD_ENV], redact: (t: string) => redactor.redact(t) } } : {}),
+      });
     await settleHostKeys({
       hosts: hosts.filter((h) => recipes.some((r) => appliesTo(r, h.groups))),
       inventory,

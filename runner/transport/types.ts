@@ -19,6 +19,9 @@ export interface RunOptions {
   onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void;
   /** Kill the channel after this long; the result then has code null. */
   timeoutMs?: number;
+  /** What the command is for, as a recording transport logs it (recording.ts): a read (the default: checks,
+   * facts, waits), a planned action's change, or haforge's own bookkeeping. Runs the same either way. */
+  phase?: 'read' | 'apply' | 'bookkeeping';
 }
 
 export interface UploadOptions {
