@@ -9,12 +9,16 @@ import type { Remote, UploadOptions } from './types.js';
 /** The environment variable naming the log file; unset, nothing is recorded. */
 export const RECORD_ENV = 'HAFORGE_RECORD_COMMANDS';
 
-/** How an upload is shown: by dry runs (the plan) and by the recording (what was done), in the same words. */
-export function uploadLine(path: string, content: string | Buffer, o: Pick<UploadOptions, 'mode' | 'owner' | 'group'> = {}): string {
+/**
+ * How an upload is shown: by dry runs (the plan) and by the recording (what was done), in the same words. A
+ * sensitive file's line has no size or hash: a hash fingerprints a secret (a short one can be guessed from it),
+ * and a key made afresh for each plan would not match the one a later run makes.
+ */
+export function uploadLine(path: string, content: string | Buffer, o: Pick<UploadOptions, 'mode' | 'owner' | 'group' | 'sensitive'> = {}): string {
   const bytes = Buffer.from(content);
-  const sha = createHash('sha256').update(bytes).digest('hex');
   const who = o.owner || o.group ? ` ${o.owner ?? ''}:${o.group ?? ''}` : '';
-  return `upload ${path} (mode ${(o.mode ?? 0o644).toString(8).padStart(4, '0')}${who}, ${bytes.length} bytes, sha256 ${sha})`;
+  const what = o.sensitive ? 'sensitive content' : `${bytes.length} bytes, sha256 ${createHash('sha256').update(bytes).digest('hex')}`;
+  return `upload ${path} (mode ${(o.mode ?? 0o644).toString(8).padStart(4, '0')}${who}, ${what})`;
 }
 
 /** Opens (creates) the log 0600; throws when it exists with group or other access. */

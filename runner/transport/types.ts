@@ -34,6 +34,8 @@ export interface UploadOptions {
   sudo?: boolean;
   /** Time limit of the remote script that puts the file in place. */
   timeoutMs?: number;
+  /** A secret's file (a key): a recording transport logs neither its content nor its hash (recording.ts). */
+  sensitive?: boolean;
 }
 
 export interface Remote {

@@ -32,7 +32,9 @@ describe('actions: commands and views', () => {
       'systemctl reload haproxy',
       'rm -f -- /etc/haproxy/certs/site.pem.haforge-pending',
     ]);
-    expect(commandsOf(write)[2]).toMatch(/^upload \/etc\/haproxy\/certs\/site\.pem \(mode 0600 root:root, 11 bytes, sha256 [0-9a-f]{64}\)$/);
+    // A secret's file: neither its size nor its hash (a fingerprint of the secret) on the command line.
+    expect(commandsOf(write)[2]).toBe('upload /etc/haproxy/certs/site.pem (mode 0600 root:root, sensitive content)');
+    expect(commandsOf({ ...write, sensitive: false })[2]).toMatch(/^upload \/etc\/haproxy\/certs\/site\.pem \(mode 0600 root:root, 11 bytes, sha256 [0-9a-f]{64}\)$/);
     expect(commandsOf({ ...write, activateOnly: true })).toEqual(['systemctl reload haproxy', 'rm -f -- /etc/haproxy/certs/site.pem.haforge-pending']);
   });
 

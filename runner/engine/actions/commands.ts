@@ -40,7 +40,7 @@ export function activationCommand(a: Activation): string {
 export interface Upload {
   path: string;
   content: string | Buffer;
-  opts: { mode: number; owner?: string; group?: string };
+  opts: { mode: number; owner?: string; group?: string; sensitive?: boolean };
 }
 
 /** A write, in the order it runs. Every field is a command or an upload, present only when it runs. */
@@ -58,7 +58,7 @@ export interface WritePlan {
 export function writePlan(a: WriteAction): WritePlan {
   const path = quote(a.path);
   const pending = quote(a.path + PENDING_SUFFIX);
-  const placement = { mode: a.mode, ...(a.owner ? { owner: a.owner } : {}), ...(a.group ? { group: a.group } : {}) };
+  const placement = { mode: a.mode, ...(a.owner ? { owner: a.owner } : {}), ...(a.group ? { group: a.group } : {}), ...(a.sensitive ? { sensitive: true } : {}) };
   const activation = a.activate && { activate: activationCommand(a.activate), settle: `rm -f -- ${pending}` };
   if (a.activateOnly) return { ...activation };
   const keep = a.backup || a.activate;
