@@ -98,6 +98,9 @@ describe('actions: what runs is what the plan says', () => {
     const c = await command({ name: 'x', run: 'touch made', creates: 'made' }).check(h);
     expect(c.state === 'change' && (await executeActions(h, c.actions))).toEqual({ changed: true });
     expect(recorded()).toEqual(['touch stamp', 'touch made']);
+    // A step whose whole plan is bookkeeping (left out of dry runs) is recorded apart from changes.
+    expect(await executeActions(h, [{ kind: 'run', command: 'touch stamp2', bookkeeping: true }], 'bookkeeping')).toEqual({ changed: false });
+    expect(recorded('bookkeeping')).toEqual(['touch stamp2']);
     expect(await command({ name: 'x', run: 'touch made', creates: 'made' }).check(h)).toEqual({ state: 'ok' });
   });
 
