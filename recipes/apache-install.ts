@@ -38,7 +38,6 @@ function ownedPage(path: string, content: string, mode = 0o644): Step {
       }
       return c;
     },
-    apply: (h, c) => write.apply(h, c),
   };
 }
 

@@ -22,7 +22,6 @@ export const facts: Recipe = {
           note: `${os.prettyName}; init ${init}; haproxy ${haproxy ?? 'not installed'}; apache2 ${apache ?? 'not installed'}`,
         };
       },
-      apply: async () => undefined,
     },
   ],
 };

@@ -1,9 +1,9 @@
 // Tutorial step 5: write /etc/haproxy/haproxy.cfg — generated for the HAProxy actually installed, validated with
 // `haproxy -c` on a temp copy, the old file kept, reloaded only when it changed, rolled back if the reload fails.
 import { readFile } from 'node:fs/promises';
-import type { HostContext, Recipe, Step } from '../runner/engine/types.js';
+import type { Activation, HostContext, Recipe, Step } from '../runner/engine/types.js';
 import { StepError } from '../runner/engine/types.js';
-import { file, reloadCommand, reloadService } from '../runner/engine/primitives/index.js';
+import { file, reloadService } from '../runner/engine/primitives/index.js';
 import { quote } from '../runner/transport/quote.js';
 import { renderHaproxyConfig, DEFAULT_CERT_PATH, type Balance, type Persistence } from './templates/haproxy-cfg.js';
 import { validateArgs, type HaproxyVersion } from './templates/haproxy-version.js';
@@ -128,9 +128,9 @@ async function render(h: HostContext, version: HaproxyVersion): Promise<string> 
  * would not reload). When the config does not serve it yet, the config step's reload that follows loads it.
  * A failed reload puts the previous certificate back (file()'s rollback).
  */
-async function reloadIfServed(h: HostContext): Promise<void> {
+async function reloadIfServed(h: HostContext): Promise<Activation | undefined> {
   const served = await h.run(`grep -qF ${quote(` crt ${DEFAULT_CERT_PATH}`)} ${CONFIG_PATH}`);
-  if (served.code === 0) await reloadService(h, HAPROXY_SERVICE);
+  return served.code === 0 ? reloadService(h, HAPROXY_SERVICE) : undefined;
 }
 
 /** The certificate + key HAProxy serves: the user's PEM, or a self-signed one made once and then kept. */
@@ -154,11 +154,10 @@ function certificate(h: HostContext): Step {
     async check(host) {
       // An existing certificate is kept: making a new one every run would never converge.
       if ((await host.run(present)).code === 0) return { state: 'ok', note: 'certificate present' };
-      return { state: 'change', note: 'make a self-signed certificate', diff: `(new self-signed certificate for ${host.spec.address})` };
-    },
-    async apply(host) {
+      // Made here, in haforge's process (a dry run makes one too, and writes nothing): the plan holds its hash.
       const c = await selfSigned.check(host);
-      if (c.state === 'change') await selfSigned.apply(host, c);
+      if (c.state !== 'change') return c;
+      return { ...c, note: 'make a self-signed certificate', diff: `(new self-signed certificate for ${host.spec.address})` };
     },
   };
 }
@@ -186,7 +185,6 @@ export const haproxyConfig: Recipe = {
         mask: maskStatsHash,
         validate: `haproxy ${validateArgs(version, '{}').join(' ')}`,
         activate: (host) => reloadService(host, HAPROXY_SERVICE),
-        activates: (host) => reloadCommand(host, HAPROXY_SERVICE),
       }),
     );
     return steps;

@@ -1,7 +1,6 @@
 // Tutorial step 3: `apt-get install haproxy` (the pinned branch when haproxy-repo set one).
 import type { Recipe } from '../runner/engine/types.js';
 import { packages } from '../runner/engine/primitives/index.js';
-import { haproxyVersion } from './haproxy-facts.js';
 import { opt } from './options.js';
 import { keepingUpgradeStamp } from './system-update.js';
 
@@ -14,17 +13,8 @@ export const haproxyInstall: Recipe = {
     const version = h.vars['haproxy_version'];
     const pinned = opt<string>(h, 'haproxy_source') !== 'distro' && typeof version === 'string';
     const names = [pinned ? `haproxy=${version}.*` : 'haproxy'];
-    const install = keepingUpgradeStamp(packages({ names, name: 'haproxy installed' }), names);
-    return [
-      {
-        ...install,
-        async apply(host, check) {
-          const out = await install.apply(host, check);
-          // Templates read the version: make the next read see the new package.
-          host.forget(haproxyVersion);
-          return out;
-        },
-      },
-    ];
+    // Templates read the version: the engine forgets every fact once a step changes something, so the next
+    // read sees the new package.
+    return [keepingUpgradeStamp(packages({ names, name: 'haproxy installed' }), names)];
   },
 };

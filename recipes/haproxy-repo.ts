@@ -3,7 +3,7 @@
 // verify the repository with that key, everything is put back as it was, so the next `apt-get update` works.
 import type { HostContext, Recipe, Step } from '../runner/engine/types.js';
 import { StepError } from '../runner/engine/types.js';
-import { aptGet, file } from '../runner/engine/primitives/index.js';
+import { aptAction, file } from '../runner/engine/primitives/index.js';
 import { osRelease } from '../runner/engine/facts.js';
 import { armorPublicKey } from './lib/pgp-armor.js';
 import { keyFingerprints, keyProblem, spacedFingerprint } from './lib/pgp-fingerprint.js';
@@ -77,21 +77,8 @@ export function preferencesFile(r: Repo): string {
   return deb822Stanza('managed by haforge', [['Package', 'haproxy*'], ['Pin', pin], ['Pin-Priority', '900']]);
 }
 
-/** apt's words for a signature it cannot check (gpgv on bookworm, sqv on trixie). Anything else (a 403 from a
- * proxy, a 404, a refused connection) is not a key problem and must not be reported as one. */
-const VERIFY_FAILURE = /NO_PUBKEY|EXPKEYSIG|BADSIG|is not signed|signatures couldn't be verified|signature verification|Missing key|GPG error/i;
-
-/** The reason apt gave for our source on an `Err:N URL SUITE ...` line (the next line), if any. */
-export function sourceError(out: string, url: string): string | undefined {
-  const base = url.replace(/\/+$/, '');
-  const lines = out.split('\n');
-  for (const [i, line] of lines.entries()) {
-    if (/^Err:\d+ /.test(line) && line.slice(line.indexOf(' ') + 1).startsWith(`${base} `)) {
-      return (lines[i + 1]?.trim() || line).trim();
-    }
-  }
-  return undefined;
-}
+// apt's own error lines are read where the update runs (runner/engine/actions/execute.ts).
+export { sourceError } from '../runner/engine/actions/index.js';
 
 /** All three files as one unit: installed together, verified by `apt-get update`, rolled back together. */
 function repository(r: Repo, key: string, fingerprint: string): Step {
@@ -100,6 +87,10 @@ function repository(r: Repo, key: string, fingerprint: string): Step {
     file({ path: SOURCES, content: sourcesFile(r), mode: 0o644, owner: 'root', group: 'root' }),
     file({ path: PREFERENCES, content: preferencesFile(r), mode: 0o644, owner: 'root', group: 'root' }),
   ];
+  // Every file kept (or its absence noted), the changed ones written, then apt must fetch the source; if it
+  // cannot, the rollback puts all three back as they were. The backups go once apt accepted it.
+  const keep = `mkdir -p /etc/apt/keyrings; for f in ${PATHS.join(' ')}; do if [ -f "$f" ]; then cp -p "$f" "$f.haforge-bak"; else rm -f "$f.haforge-bak"; fi; done`;
+  const rollback = `for f in ${PATHS.join(' ')}; do if [ -f "$f.haforge-bak" ]; then mv -f "$f.haforge-bak" "$f"; else rm -f "$f"; fi; done`;
   return {
     name: `repository ${r.url} ${r.suite}`,
     async check(h) {
@@ -110,30 +101,14 @@ function repository(r: Repo, key: string, fingerprint: string): Step {
       return {
         state: 'change',
         note,
-        diff: [`repository key fingerprint ${fingerprint}`, ...changed.map((c) => (c.state === 'change' ? c.diff : ''))].join('\n'),
-        commands: ['apt-get update'],
+        diff: [`repository key fingerprint ${fingerprint}`, ...changed.map((c) => c.diff ?? '')].join('\n'),
+        actions: [
+          { kind: 'run', command: keep },
+          ...changed.flatMap((c) => c.actions),
+          aptAction(h, 'update', [], { verify: { url: r.url, suite: r.suite, rollback } }),
+          { kind: 'remove', paths: PATHS.map((p) => `${p}.haforge-bak`) },
+        ],
       };
-    },
-    async apply(h) {
-      await h.sh(`mkdir -p /etc/apt/keyrings; for f in ${PATHS.join(' ')}; do if [ -f "$f" ]; then cp -p "$f" "$f.haforge-bak"; else rm -f "$f.haforge-bak"; fi; done`);
-      for (const [i, p] of parts.entries()) {
-        const c = await p.check(h);
-        if (c.state === 'change') await p.apply(h, c);
-        void i;
-      }
-      try {
-        const out = await aptGet(h, 'update');
-        // apt-get update exits 0 when a source that has older lists fails (it warns on stderr and keeps the old
-        // lists, e.g. a key replaced by a wrong one): look for our source's own `Err:` line on stdout.
-        const bad = sourceError(out, r.url) ?? /(NO_PUBKEY \S+|is not signed|The following signatures couldn't be verified[^\n]*|EXPKEYSIG \S+)/.exec(out)?.[1];
-        if (bad) throw new StepError(bad);
-      } catch (err) {
-        await h.sh(`for f in ${PATHS.join(' ')}; do if [ -f "$f.haforge-bak" ]; then mv -f "$f.haforge-bak" "$f"; else rm -f "$f"; fi; done`);
-        const why = err instanceof Error ? err.message : String(err);
-        const what = VERIFY_FAILURE.test(why) ? `apt could not verify ${r.url} ${r.suite} with the given key` : `apt could not use ${r.url} ${r.suite}`;
-        throw new StepError(`${what} (${why}); haforge's source files were rolled back, apt is as it was`);
-      }
-      await h.sh(`rm -f ${PATHS.map((p) => `${p}.haforge-bak`).join(' ')}`);
     },
   };
 }
@@ -147,11 +122,8 @@ const noExtraRepository: Step = {
   async check(h) {
     const r = await h.run(PRESENT);
     const present = r.stdout.trim().split('\n').filter(Boolean);
-    return present.length ? { state: 'change', note: `remove ${present.join(' ')}`, commands: [`rm -f ${present.join(' ')}`, 'apt-get update'] } : { state: 'ok' };
-  },
-  async apply(h) {
-    await h.sh(`rm -f ${PATHS.join(' ')}`);
-    await aptGet(h, 'update');
+    if (!present.length) return { state: 'ok' };
+    return { state: 'change', note: `remove ${present.join(' ')}`, actions: [{ kind: 'remove', paths: present }, aptAction(h, 'update')] };
   },
 };
 

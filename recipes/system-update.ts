@@ -1,7 +1,7 @@
 // Tutorial step 1: `apt-get update && apt-get upgrade`, noninteractive, keeping existing config files.
 // Changed only when packages were upgraded; `update` is skipped while the lists are fresh.
-import type { Recipe, Step } from '../runner/engine/types.js';
-import { aptGet } from '../runner/engine/primitives/index.js';
+import type { Recipe, RunAction, Step } from '../runner/engine/types.js';
+import { aptAction } from '../runner/engine/primitives/index.js';
 import { opt } from './options.js';
 
 // haforge's own bookkeeping, so a no-op run needs no `apt-get update` and no upgrade simulation.
@@ -20,6 +20,9 @@ const LISTS_AGE =
 const UPGRADE_FRESH =
   `s=${UPGRADE_STAMP}; [ -e $s ] || exit 1; for f in /var/lib/apt/lists/* /var/lib/dpkg/status; do [ "$f" -nt $s ] && exit 1; done; exit 0`;
 
+const STAMP_UPDATE = `echo \${EPOCHSECONDS:-$(date +%s)} > ${UPDATE_STAMP}`;
+const STAMP_UPGRADE: RunAction = { kind: 'run', command: `touch ${UPGRADE_STAMP}`, bookkeeping: true };
+
 const refreshLists: Step = {
   name: 'package lists fresh (apt-get update)',
   reads: () => [LISTS_AGE],
@@ -28,13 +31,12 @@ const refreshLists: Step = {
     const out = await h.sh(LISTS_AGE);
     const [stamp, sourceChanged, now] = out.trim().split(' ').map(Number) as [number, number, number];
     if (now - stamp < maxAge && !sourceChanged) return { state: 'ok', note: `lists updated ${now - stamp}s ago` };
-    return { state: 'change', note: stamp ? `lists are ${now - stamp}s old` : 'never updated by haforge', commands: ['apt-get update'] };
-  },
-  async apply(h) {
-    await aptGet(h, 'update');
-    await h.sh(`echo \${EPOCHSECONDS:-$(date +%s)} > ${UPDATE_STAMP}`);
-    // Refreshing lists is not a change to the system: only upgrades count.
-    return { changed: false, note: 'package lists refreshed' };
+    return {
+      state: 'change',
+      note: stamp ? `lists are ${now - stamp}s old` : 'never updated by haforge',
+      // Refreshing lists is not a change to the system: only upgrades count.
+      actions: [aptAction(h, 'update', [], { changed: 'never' }), { kind: 'run', command: STAMP_UPDATE, bookkeeping: true }],
+    };
   },
 };
 
@@ -50,19 +52,13 @@ const upgrade: Step = {
     const sim = await h.sh("apt-get -s -q -o Debug::NoLocking=1 -o Dir::Cache::pkgcache='' -o Dir::Cache::srcpkgcache='' dist-upgrade");
     const pkgs = [...sim.matchAll(/^Inst (\S+)/gm)].map((m) => m[1]!);
     // Nothing to upgrade: only the stamp is renewed (by apply, never by a check), so the next run skips the simulation.
-    if (pkgs.length === 0) return { state: 'change', bookkeeping: true, note: 'all packages up to date' };
-    return { state: 'change', note: `${pkgs.length} to upgrade: ${pkgs.slice(0, 8).join(' ')}${pkgs.length > 8 ? ' ...' : ''}`, commands: ['apt-get dist-upgrade'] };
-  },
-  async apply(h, check) {
-    if (check.bookkeeping) {
-      await h.sh(`touch ${UPGRADE_STAMP}`);
-      return { changed: false };
-    }
-    const out = await aptGet(h, 'dist-upgrade');
-    await h.sh(`touch ${UPGRADE_STAMP}`);
-    const m = /(\d+) upgraded, (\d+) newly installed/.exec(out);
-    const n = m ? Number(m[1]) + Number(m[2]) : 0;
-    return { changed: n > 0, note: `${n} package(s) upgraded or installed` };
+    if (pkgs.length === 0) return { state: 'change', bookkeeping: true, note: 'all packages up to date', actions: [STAMP_UPGRADE] };
+    return {
+      state: 'change',
+      note: `${pkgs.length} to upgrade: ${pkgs.slice(0, 8).join(' ')}${pkgs.length > 8 ? ' ...' : ''}`,
+      // Changed only when apt says it upgraded or installed something.
+      actions: [aptAction(h, 'dist-upgrade', [], { changed: 'upgraded' }), STAMP_UPGRADE],
+    };
   },
 };
 
@@ -76,11 +72,11 @@ export function keepingUpgradeStamp(step: Step, names: readonly string[]): Step 
   if (names.some((n) => n.includes('='))) return step;
   return {
     ...step,
-    async apply(h, check) {
-      const wasFresh = (await h.run(UPGRADE_FRESH)).code === 0;
-      const out = await step.apply(h, check);
-      if (wasFresh) await h.sh(`touch ${UPGRADE_STAMP}`);
-      return out;
+    async check(h) {
+      const c = await step.check(h);
+      // Asked only when there is an install to plan: a no-op run pays nothing for it.
+      if (c.state !== 'change' || (await h.run(UPGRADE_FRESH)).code !== 0) return c;
+      return { ...c, actions: [...c.actions, STAMP_UPGRADE] };
     },
   };
 }

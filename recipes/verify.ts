@@ -45,7 +45,6 @@ function check(name: string, run: (t: Target) => Promise<string>): Step {
       if (h.dryRun) return { state: 'skip', reason: 'dry run: `haforge verify` checks the cluster as it is' };
       return { state: 'ok', note: await run(target(h)) };
     },
-    apply: async () => undefined,
   };
 }
 

@@ -7,6 +7,7 @@ import { keptConnect, type KeeperSpec } from '../transport/keeper/client.js';
 import { keeperSocketPath } from '../transport/keeper/socket-path.js';
 import type { AuthConfig, ConnectOptions, HostKeyPolicy, Remote } from '../transport/types.js';
 import { startKeeper } from './keeper.js';
+import { recordingRemote } from '../transport/recording.js';
 import { SYSTEM_KNOWN_HOSTS } from '../transport/known-hosts.js';
 import { hashKnownHostsSetting } from '../transport/ssh-config.js';
 import type { HostSpec, Inventory } from '../inventory/types.js';
@@ -26,9 +27,17 @@ export interface ConnectorOptions {
   sshConfigFiles?: readonly string[];
   /** ssh's global known_hosts files (default /etc/ssh/ssh_known_hosts and ..._known_hosts2); for tests. */
   systemKnownHostsFiles?: readonly string[];
+  /** Log every command and upload to this 0600 file, redacted ($HAFORGE_RECORD_COMMANDS; transport/recording.ts). */
+  record?: { file: string; redact(text: string): string };
 }
 
 export function connector(o: ConnectorOptions): (spec: HostSpec) => Promise<Remote> {
+  const connectHost = directOrKept(o);
+  const rec = o.record;
+  return rec ? async (spec) => recordingRemote(await connectHost(spec), rec.file, rec.redact) : connectHost;
+}
+
+function directOrKept(o: ConnectorOptions): (spec: HostSpec) => Promise<Remote> {
   const knownHostsFile = o.inventory.knownHostsFile ?? join(homedir(), '.ssh', 'known_hosts');
   // New known_hosts lines are hashed when the user's ssh hashes them (Lower (e), issue 21): read once per run.
   let hashing: Promise<boolean> | undefined;

@@ -7,6 +7,7 @@ import type { HostSpec } from '../inventory/types.js';
 import type { Remote } from '../transport/types.js';
 import type { CliOptions } from './args.js';
 import { connector } from './connect.js';
+import { RECORD_ENV } from '../transport/recording.js';
 import { settleHostKeys } from './host-keys.js';
 import type { RunInputs } from './run-inputs.js';
 
@@ -14,10 +15,17 @@ export async function settledConnector(
   inputs: RunInputs,
   o: CliOptions,
   confirm?: (message: string) => Promise<boolean>,
+  redact: (text: string) => string = (t) => t,
 ): Promise<(spec: HostSpec) => Promise<Remote>> {
   const { inventory, secrets, hosts, recipes } = inputs;
+  // Tests prove with it that a run does what its dry run showed; redacted like every other output.
+  const file = process.env[RECORD_ENV];
+  const record = file ? { record: { file, redact } } : {};
   const connectWith = (policy: 'strict' | 'accept-new' | 'ask', askHostKey?: (host: string, fp: string) => Promise<boolean>) =>
-    connector({ inventory, secrets, policy, askHostKey, connectTimeoutS: o.connectTimeoutS, keepConnectionsS: o.keepConnectionsS, warn: (l) => process.stderr.write(`haforge: ${l}\n`) });
+    connector({
+      inventory, secrets, policy, askHostKey, connectTimeoutS: o.connectTimeoutS, keepConnectionsS: o.keepConnectionsS,
+      warn: (l) => process.stderr.write(`haforge: ${l}\n`), ...record,
+    });
   await settleHostKeys({
     hosts: hosts.filter((h) => recipes.some((r) => appliesTo(r, h.groups))),
     inventory,

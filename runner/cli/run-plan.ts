@@ -29,7 +29,7 @@ export async function runPlan(req: PlanRequest): Promise<number> {
     const inputs = await runInputs(req, o, redactor);
     // Loaded only now: a run that stops on a missing answer never pays for SSH, listr2 and the executor.
     const [{ settledConnector }, { executeRun }] = await Promise.all([import('./run-connect.js'), import('./run-execute.js')]);
-    const connect = await settledConnector(inputs, o, req.confirm);
+    const connect = await settledConnector(inputs, o, req.confirm, (t) => redactor.redact(t));
     run = await executeRun(req, o, inputs, connect, redactor, started);
     return finish(run.interrupted ? 130 : run.hosts.some((h) => h.status === 'failed') ? 1 : 0);
   } catch (err) {

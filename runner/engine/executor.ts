@@ -9,6 +9,7 @@ import { appliesTo } from './planner.js';
 import { batchesOf, stopReason } from './rollout.js';
 import { errorLine, prefetchReads, runRecipe, timed, type Notified } from './recipe-run.js';
 import type { ClusterView, Recipe, Status, Step, StepResult } from './types.js';
+import { executeActions } from './actions/index.js';
 
 export { errorLine } from './recipe-run.js';
 
@@ -231,7 +232,7 @@ async function runPhase(run: HostRun, recipes: Recipe[], o: ExecuteOptions, clus
     for (const handler of recipe.handlers ?? []) {
       if (!notified.get(recipe.name)?.has(handler.name)) continue;
       const r = await timed(run.spec.name, recipe.name, `handler: ${handler.name}`, async () => {
-        await handler.run(h);
+        await executeActions(h, await handler.actions(h));
         return { status: 'changed' as const };
       });
       push(r);

@@ -1,6 +1,7 @@
-// One recipe on one host: prerequisites, plan, then each step's check -> (dry run: report) -> apply, in order.
+// One recipe on one host: prerequisites, plan, then each step's check -> (dry run: report) -> its actions, in order.
 import type { EngineHostContext } from './host-context.js';
 import { StepError, type Recipe, type Step, type StepResult } from './types.js';
+import { commandsOf, executeActions, viewOf } from './actions/index.js';
 
 export interface RecipeRunOptions {
   dryRun: boolean;
@@ -71,17 +72,17 @@ async function runSteps(
       if (check.bookkeeping) {
         if (!o.dryRun) {
           h.dropPrefetched();
-          await step.apply(h, check);
+          await executeActions(h, check.actions, 'bookkeeping');
         }
         return { status: 'ok' as const, message: check.note };
       }
-      const extra = { diff: check.diff, commands: check.commands };
+      // The plan, shown by dry runs and then run as it is: the same actions, the same commands.
+      const extra = { diff: check.diff, commands: check.actions.flatMap(commandsOf), actions: check.actions.map(viewOf) };
       if (o.dryRun) return { status: 'changed' as const, message: check.note ?? 'would change', ...extra };
-      // Whatever apply does (even "nothing changed after all", like apt-get update), later checks read live.
+      // Whatever the actions do (even "nothing changed after all", like apt-get update), later checks read live.
       h.dropPrefetched();
-      const outcome = (await step.apply(h, check)) ?? {};
-      const changed = outcome.changed ?? true;
-      return { status: changed ? ('changed' as const) : ('ok' as const), message: outcome.note ?? check.note, ...extra };
+      const outcome = await executeActions(h, check.actions);
+      return { status: outcome.changed ? ('changed' as const) : ('ok' as const), message: outcome.note ?? check.note, ...extra };
     });
     push(r);
     if (r.status === 'failed') return r.message;
@@ -110,7 +111,7 @@ export async function prefetchReads(h: EngineHostContext, steps: readonly Step[]
   await h.prefetch(lists.flat());
 }
 
-type Outcome = Pick<StepResult, 'status' | 'message' | 'diff' | 'commands'>;
+type Outcome = Pick<StepResult, 'status' | 'message' | 'diff' | 'commands' | 'actions'>;
 
 export async function timed(host: string, recipe: string, step: string, fn: () => Promise<Outcome>): Promise<StepResult> {
   const t0 = Date.now();

@@ -1,6 +1,9 @@
 // The recipe model. Recipes import only from here (and runner/engine/primitives): no listr2, no ssh2.
 import type { RunOptions, RunResult, UploadOptions } from '../transport/types.js';
 import type { HostSpec, Vars } from '../inventory/types.js';
+import type { Action, ActionView } from './actions/types.js';
+
+export type { Action, ActionView, Activation, PackagesAction, RemoveAction, RunAction, ServiceAction, WriteAction } from './actions/types.js';
 
 export type Status = 'ok' | 'changed' | 'failed' | 'skipped';
 
@@ -58,27 +61,20 @@ export interface HostContext {
 }
 
 /**
- * What a check found. 'change' carries what apply would do, shown by --dry-run. A change marked `bookkeeping`
- * touches only haforge's own records on the host (a stamp), never the system: a dry run leaves it out, and a
- * real run applies it and reports ok. Checks themselves never write.
+ * What a check found. 'change' carries the plan: the actions the engine runs for it (runner/engine/actions),
+ * exactly as --dry-run shows them. A change marked `bookkeeping` touches only haforge's own records on the host
+ * (a stamp), never the system: a dry run leaves it out, and a real run applies it and reports ok. Checks
+ * themselves never write.
  */
 export type Check =
   | { state: 'ok'; note?: string }
-  | { state: 'change'; note?: string; diff?: string; commands?: string[]; bookkeeping?: boolean }
+  | { state: 'change'; note?: string; diff?: string; actions: Action[]; bookkeeping?: boolean }
   | { state: 'skip'; reason: string };
-
-export interface ApplyOutcome {
-  /** Set false when apply found nothing to do after all (e.g. apt upgraded nothing). */
-  changed?: boolean;
-  note?: string;
-}
 
 export interface Step {
   name: string;
-  /** Read-only. Must be safe to run in --dry-run. */
+  /** Read-only. Must be safe to run in --dry-run. A change's actions are all that a real run then does. */
   check(h: HostContext): Promise<Check>;
-  /** Only called when check said 'change' and this is not a dry run. */
-  apply(h: HostContext, check: Extract<Check, { state: 'change' }>): Promise<ApplyOutcome | void>;
   /** Handlers (by name, in the same recipe) to run at the end of the host's run when this step changed. */
   notify?: string[];
   /**
@@ -94,7 +90,8 @@ export interface Step {
 
 export interface Handler {
   name: string;
-  run(h: HostContext): Promise<void>;
+  /** What it does, as data like a step's plan (read-only here; the engine runs them). */
+  actions(h: HostContext): Action[] | Promise<Action[]>;
 }
 
 export interface Recipe {
@@ -139,7 +136,9 @@ export interface StepResult {
   durationMs: number;
   message?: string;
   diff?: string;
+  /** The plan's commands (uploads as `upload PATH (...)`), as run; and the actions, typed, for --json. */
   commands?: string[];
+  actions?: ActionView[];
 }
 
 /** A run option that recipes read from vars; the CLI turns each into a flag and the wizard into a question. */

@@ -20,6 +20,9 @@ export interface RunOptions {
   onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void;
   /** Kill the channel after this long; the result then has code null. */
   timeoutMs?: number;
+  /** What the command is for, as a recording transport logs it (recording.ts): a read (the default: checks,
+   * facts, waits), a planned action's change, or haforge's own bookkeeping. Runs the same either way. */
+  phase?: 'read' | 'apply' | 'bookkeeping';
 }
 
 export interface UploadOptions {
@@ -32,6 +35,8 @@ export interface UploadOptions {
   sudo?: boolean;
   /** Time limit of the remote script that puts the file in place. */
   timeoutMs?: number;
+  /** A secret's file (a key): a recording transport logs neither its content nor its hash (recording.ts). */
+  sensitive?: boolean;
 }
 
 export interface Remote {

@@ -67,7 +67,8 @@ describe.skipIf(Boolean(skip))('single recipes (bookworm and trixie)', () => {
       expect(r.stdout).toMatch(/^\+\s+balance source$/m);
       expect(r.stdout).toMatch(/^\+\s+option http-server-close$/m);
       // And what applying it would run: haproxy's check of a copy, then the reload.
-      expect(r.stdout).toMatch(/^ {2}\$ haproxy .*-c -f '?\/etc\/haproxy\/haproxy\.cfg\.haforge-validate'?$/m);
+      expect(r.stdout).toMatch(/^ {2}\$ haproxy .*-c -f '?\/etc\/haproxy\/haproxy\.cfg\.haforge-validate'?; code=\$\?; rm -f .*; exit \$code$/m);
+      expect(r.stdout).toMatch(/^ {2}\$ upload \/etc\/haproxy\/haproxy\.cfg \(mode 0640 root:haproxy, \d+ bytes, sha256 [0-9a-f]{64}\)$/m);
       expect(r.stdout).toMatch(lab.init === 'systemd' ? /^ {2}\$ systemctl reload '?haproxy'?$/m : /^ {2}\$ service '?haproxy'? reload$/m);
       expect(r.stdout).toContain('RECAP (dry run: nothing was changed)');
       // Only that recipe, on the LB only.
@@ -81,7 +82,10 @@ describe.skipIf(Boolean(skip))('single recipes (bookworm and trixie)', () => {
       const cfg = json.report!.results.find((x) => x.step.startsWith(`config ${CONFIG}`))!;
       expect(cfg.status).toBe('changed');
       expect(cfg.diff).toContain('+    balance source');
-      expect(cfg.commands).toHaveLength(2);
+      // The plan: backup, a validated copy, the upload, the reload (7 commands), and one typed write action.
+      expect(cfg.commands).toHaveLength(7);
+      expect(cfg.actions?.map((x) => [x.kind, x['path'], x['mode'], x['group']])).toEqual([['write', CONFIG, '0640', 'haproxy']]);
+      expect(JSON.stringify(cfg.actions)).not.toMatch(/content|balance source/);
 
       expect(await lbState(lab)).toEqual(before);
     });

@@ -2,7 +2,8 @@
 // variant, keep-alive, and HTTPS on and off. Every switch must change only haproxy.cfg (and the certificate the
 // first time HTTPS is on), reload haproxy (a new haproxy PID), pass `haproxy -dW -c` on the installed version with
 // no warning, and show the variant's behaviour to real HTTP clients through the balancer. Re-running the same
-// variant changes nothing and does not reload.
+// variant changes nothing and does not reload. Every run that changes something follows its dry run, both
+// recorded at the transport: it runs exactly the commands the dry run listed (test/support/plan-proof.ts).
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -30,6 +31,7 @@ import {
   websOf,
 } from '../support/e2e-lab.js';
 import { withStatus, type Report } from '../support/haforge-cli.js';
+import { provedUp } from '../support/plan-proof.js';
 import { keepAliveProbe, nodesOf, request, servedBy, setCookies, waitForStates } from '../support/lb-http.js';
 
 const { labs, skip } = e2eLabs();
@@ -67,7 +69,8 @@ async function switchTo(lab: LabInfo, flags: string[]): Promise<Report> {
   const lb = lbOf(lab).name;
   const pids = await stablePids(lab);
   const hash = await configHash(lab);
-  const report = await up(lab, flags);
+  const { report, planned } = await provedUp(lab, dir!.dir, flags);
+  expect(planned, 'the plan held commands').toBeGreaterThan(0);
   const changed = withStatus(report, 'changed');
   const configStep = `${lb} haproxy-config › config ${CONFIG} (HAProxy ${HAPROXY_BRANCH[lab.suite]})`;
   expect(changed, `up ${flags.join(' ')}: changed steps`).toContain(configStep);
@@ -156,7 +159,7 @@ describe.skipIf(Boolean(skip))('recipes e2e: variants on bookworm (HAProxy 2.6) 
   test('cookie-prefix (php): PHPSESSID prefixed with the node, the session survives, none spreads', async () => {
     await onEach(labs, async (lab) => {
       // PHP first (a web-node change, not a variant switch), so the switch below is the config alone.
-      const php = await up(lab, ['--persistence', 'cookie-insert', '--php']);
+      const { report: php } = await provedUp(lab, dir!.dir, ['--persistence', 'cookie-insert', '--php']);
       expect(withStatus(php, 'changed').filter((s) => s.includes('haproxy-config'))).toEqual([]);
       const flags = ['--persistence', 'cookie-prefix', '--php'];
       await switchTo(lab, flags);
@@ -246,7 +249,7 @@ describe.skipIf(Boolean(skip))('recipes e2e: variants on bookworm (HAProxy 2.6) 
       const flags = ['--https', '--https-cert', pem];
       const pids = await stablePids(lab);
       const hash = await configHash(lab);
-      const report = await up(lab, flags);
+      const { report } = await provedUp(lab, dir!.dir, flags);
       expect(withStatus(report, 'changed'), 'the certificate alone').toEqual([`${lb.name} haproxy-config › TLS certificate /etc/haproxy/certs/site.pem`]);
       expect(await configHash(lab), 'haproxy.cfg unchanged').toBe(hash);
       const after = await haproxyPids(lab);
@@ -269,6 +272,21 @@ describe.skipIf(Boolean(skip))('recipes e2e: variants on bookworm (HAProxy 2.6) 
       await expect(request(`${https(lab)}/`, { timeoutMs: 2000 })).rejects.toThrow();
       // The test's given certificate goes (no config serves it now): the next https run makes a self-signed one.
       await sshRun(lab, lbOf(lab).name, 'rm -f /etc/haproxy/certs/site.pem /etc/haproxy/certs/site.pem.haforge-bak');
+      await rerunUnchanged(lab, []);
+    });
+  });
+
+  test('a stopped web server and an ENABLED=0 line: the start and the edit that run are the ones planned', async () => {
+    await onEach(labs, async (lab) => {
+      const [lb, web] = [lbOf(lab).name, websOf(lab)[0]!.name];
+      await sshRun(lab, web, 'systemctl stop apache2');
+      await sshRun(lab, lb, 'echo ENABLED=0 >> /etc/default/haproxy');
+      const { report } = await provedUp(lab, dir!.dir);
+      expect(withStatus(report, 'changed').sort()).toEqual([
+        `${lb} haproxy-enable › ENABLED=1 in /etc/default/haproxy`,
+        `${web} apache-install › service apache2 running and enabled`,
+      ]);
+      await allUp(lab);
       await rerunUnchanged(lab, []);
     });
   });

@@ -16,6 +16,7 @@ export interface ReportResult {
   message?: string;
   diff?: string;
   commands?: string[];
+  actions?: ({ kind: string; commands: string[] } & Record<string, unknown>)[];
 }
 
 export interface Report {

@@ -17,8 +17,9 @@ const stamp: Recipe = {
   name: 'stamp', summary: 's', roles: ['all'],
   steps: () => [{
     name: 'stamp renewed',
-    check: async (h) => ((await h.run('test -e stamp')).code === 0 ? { state: 'ok' } : { state: 'change', bookkeeping: true, note: 'renew the stamp' }),
-    apply: async (h) => void (await h.sh('touch stamp')),
+    check: async (h) => ((await h.run('test -e stamp')).code === 0
+      ? { state: 'ok' }
+      : { state: 'change', bookkeeping: true, note: 'renew the stamp', actions: [{ kind: 'run', command: 'touch stamp', bookkeeping: true }] }),
   }],
 };
 

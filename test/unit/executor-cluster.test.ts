@@ -47,7 +47,7 @@ const machineId: Fact<string> = { name: 'machine-id', command: 'cat id', parse: 
 /** A recipe whose one step writes `touched` (a change), failing on the hosts named. */
 const touch = (roles: string[], name = 'touch'): Recipe => ({
   name, summary: name, roles,
-  steps: () => [{ name: 'touched', check: async (h) => ((await h.run('test -e touched')).code === 0 ? { state: 'ok' } : { state: 'change' }), apply: async (h) => void (await h.sh('touch touched')) }],
+  steps: () => [{ name: 'touched', check: async (h) => ((await h.run('test -e touched')).code === 0 ? { state: 'ok' } : { state: 'change', actions: [{ kind: 'run', command: 'touch touched' }] }) }],
 });
 
 const run = (o: Partial<ExecuteOptions> & Pick<ExecuteOptions, 'recipes' | 'connect'>) =>

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { execute } from '../../runner/engine/executor.js';
 import type { HostSpec, Inventory } from '../../runner/inventory/types.js';
 import type { Remote, RunOptions, RunResult } from '../../runner/transport/types.js';
-import type { Recipe, Step } from '../../runner/engine/types.js';
+import type { Action, Recipe, Step } from '../../runner/engine/types.js';
 
 const host: HostSpec = {
   name: 'h1', address: '192.0.2.1', port: 22, user: 'root', auth: { kind: 'agent' }, sudo: false, groups: ['web'], vars: {},
@@ -45,13 +45,18 @@ function holds(name: string, value: string, readAhead = true): Step {
     ...(readAhead ? { reads: () => [`cat ${name}`] } : {}),
     async check(h) {
       const r = await h.run(`cat ${name}`);
-      return r.stdout.trim() === value ? { state: 'ok' } : { state: 'change', note: `${r.stdout.trim() || 'empty'} -> ${value}` };
-    },
-    async apply(h) {
-      await h.sh(`echo ${value} > ${name}`);
+      return r.stdout.trim() === value
+        ? { state: 'ok' }
+        : { state: 'change', note: `${r.stdout.trim() || 'empty'} -> ${value}`, actions: [{ kind: 'run', command: `echo ${value} > ${name}` }] };
     },
   };
 }
+
+/** The step, planning these actions instead when it finds a change. */
+function doing(step: Step, ...actions: Action[]): Step {
+  return { ...step, check: async (h) => { const c = await step.check(h); return c.state === 'change' ? { ...c, actions } : c; } };
+}
+const sh = (command: string, bookkeeping?: boolean): Action => ({ kind: 'run', command, ...(bookkeeping ? { bookkeeping } : {}) });
 
 const recipe = (steps: Step[]): Recipe => ({ name: 'r', summary: 's', roles: ['all'], steps: () => steps });
 
@@ -74,7 +79,7 @@ describe('Step.reads', () => {
 
   it('drops what was read ahead once a step changed the host: the checks after it read live', async () => {
     // b is read by step 1 (a changes it as a side effect of its apply) and by step 2.
-    const sideEffect: Step = { ...holds('a', '1'), async apply(h) { await h.sh('echo 1 > a'); await h.sh('echo 2 > b'); } };
+    const sideEffect = doing(holds('a', '1'), sh('echo 1 > a'), sh('echo 2 > b'));
     const { log, result, files } = await run([sideEffect, holds('b', '2')], { a: '0', b: '0' });
     expect(result.results.map((r) => r.status)).toEqual(['changed', 'ok']);
     expect(files).toEqual({ a: '1', b: '2' });
@@ -83,7 +88,7 @@ describe('Step.reads', () => {
   });
 
   it('drops them even when apply reports no change (apt-get update: "changed" false, but lists did change)', async () => {
-    const quiet: Step = { ...holds('a', '1'), async apply(h) { await h.sh('echo 1 > a'); return { changed: false }; } };
+    const quiet = doing(holds('a', '1'), sh('echo 1 > a', true));
     const { log } = await run([quiet, holds('b', '2')], { a: '0', b: '2' });
     expect(log.map((l) => l.cmd)).toEqual(['batch: cat a | cat b', 'echo 1 > a', 'cat b']);
   });
@@ -96,7 +101,6 @@ describe('Step.reads', () => {
         await h.run('cat c', { timeoutMs: 1000 });
         return { state: 'ok' };
       },
-      apply: async () => undefined,
     };
     const { log, result } = await run([holds('a', '1'), holds('b', '2', false), withOpts], { a: '0', b: '0', c: '' }, true);
     expect(result.results.map((r) => r.status)).toEqual(['changed', 'changed', 'ok']);
@@ -168,7 +172,7 @@ describe('a phase read ahead', () => {
     const fake = fakeHost({ f1: 'x', f2: 'y', a: '0', b: '0', c: '3' });
     const r1: Recipe = {
       name: 'r1', summary: 'r1', roles: ['all'],
-      steps: () => [{ ...holds('a', '1'), async apply(h) { await h.sh('echo 1 > a; echo z > f2; echo 2 > b'); } }],
+      steps: () => [doing(holds('a', '1'), sh('echo 1 > a; echo z > f2; echo 2 > b'))],
     };
     const result = await execute({
       recipes: [r1, needing('r2', 'f2', 'b', '2'), needing('r3', 'f1', 'c', '3')],

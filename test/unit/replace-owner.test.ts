@@ -4,6 +4,7 @@
 import { describe, expect, test } from 'vitest';
 import { replace } from '../../runner/engine/primitives/replace.js';
 import type { HostContext } from '../../runner/engine/types.js';
+import { executeActions } from '../../runner/engine/actions/index.js';
 import type { UploadOptions } from '../../runner/transport/types.js';
 
 describe('replace keeps owner, group and mode', () => {
@@ -16,7 +17,7 @@ describe('replace keeps owner, group and mode', () => {
     const step = replace({ path: '/etc/default/haproxy', pattern: /^ENABLED=0$/m, replacement: 'ENABLED=1' });
     const c = await step.check(h);
     expect(c.state).toBe('change');
-    if (c.state === 'change') await step.apply(h, c);
+    if (c.state === 'change') await executeActions(h, c.actions);
     expect(uploads).toEqual([{ path: '/etc/default/haproxy', content: 'ENABLED=1\nOTHER=1\n', opts: { mode: 0o640, owner: 'root', group: 'haproxy' } }]);
   });
 });

@@ -20,10 +20,7 @@ export function command(spec: CommandSpec): Step {
     reads: () => (guard ? [guard] : []),
     async check(h) {
       if (guard && (await h.run(guard)).code === 0) return { state: 'ok' };
-      return { state: 'change', commands: [spec.run] };
-    },
-    async apply(h) {
-      await h.sh(spec.run);
+      return { state: 'change', actions: [{ kind: 'run', command: spec.run }] };
     },
   };
 }

@@ -1,9 +1,14 @@
 // file(): a file with this content, mode and owner. Validated on a temp copy before it is installed,
 // the old one kept as a backup, and rolled back when activation (e.g. a reload) fails.
+import { createHash } from 'node:crypto';
 import { quote } from '../../transport/quote.js';
 import { unifiedDiff } from './diff.js';
 import { TEMP_PREFIX } from '../../transport/upload-plan.js';
 import { StepError, type HostContext, type Step } from '../types.js';
+import { dirOf, PENDING_SUFFIX, VALIDATE_SUFFIX } from '../actions/commands.js';
+import type { Activation, WriteAction } from '../actions/types.js';
+
+export { BACKUP_SUFFIX, PENDING_SUFFIX, VALIDATE_SUFFIX } from '../actions/commands.js';
 
 export interface FileSpec {
   path: string;
@@ -15,10 +20,9 @@ export interface FileSpec {
   validate?: string;
   /** Keep the previous file as PATH.haforge-bak (always on when activate is set). */
   backup?: boolean;
-  /** Run after install when the content changed; if it throws, the backup is restored and it runs again. */
-  activate?: (h: HostContext) => Promise<void>;
-  /** The command activate would run, for dry runs to show (activate itself is code). */
-  activates?: (h: HostContext) => string | Promise<string>;
+  /** What runs after install when the content changed (a reload, say reloadService(h, spec)), decided by the
+   * check; undefined: nothing this time. If it fails, the backup is restored and it runs again. */
+  activate?: (h: HostContext) => Activation | undefined | Promise<Activation | undefined>;
   /** Hide the content in diffs (keys, certificates with keys). */
   sensitive?: boolean;
   /** Hide parts of the content in diffs (a password hash): applied to both sides before the diff is made. */
@@ -42,14 +46,6 @@ interface Current {
 }
 
 const SEP = '--haforge-sep--';
-
-/** Beside PATH while its new content is installed but not yet activated (reloaded): a run cut off there
- * (connection lost, Ctrl-C twice) leaves it, and the next run activates again though the content matches. */
-export const PENDING_SUFFIX = '.haforge-pending';
-export const VALIDATE_SUFFIX = '.haforge-validate';
-export const BACKUP_SUFFIX = '.haforge-bak';
-
-const dirOf = (path: string) => path.slice(0, path.lastIndexOf('/')) || '/';
 
 /** Leftovers younger than this may be another run's upload in flight (two runs at once on one host, or two
  * inventory names for one machine): they are left for a later run. */
@@ -95,17 +91,12 @@ async function readCurrent(h: HostContext, path: string): Promise<Current> {
 }
 
 export function file(spec: FileSpec): Step {
-  let wanted = '';
-  let reactivate = false;
-  let tidy = false;
   return {
     name: spec.name ?? `file ${spec.path}`,
     notify: spec.notify,
     reads: (h) => [...(spec.reads?.(h) ?? []), readCommand(h, spec.path)],
     async check(h) {
-      wanted = typeof spec.content === 'function' ? await spec.content(h) : spec.content;
-      reactivate = false;
-      tidy = false;
+      const wanted = typeof spec.content === 'function' ? await spec.content(h) : spec.content;
       const cur = await readCurrent(h, spec.path);
       const mode = spec.mode.toString(8);
       const why: string[] = [];
@@ -117,28 +108,39 @@ export function file(spec: FileSpec): Step {
         if (spec.group && cur.group !== spec.group) why.push(`group ${cur.group} -> ${spec.group}`);
       }
       if (why.length === 0) {
-        if (!(cur.pending && spec.activate)) {
+        const activation = cur.pending ? await spec.activate?.(h) : undefined;
+        if (!activation) {
           if (cur.leftover === 0) return { state: 'ok' };
-          tidy = true;
-          return { state: 'change', bookkeeping: true, note: `${cur.leftover} leftover upload temp(s) of a cut-off run removed` };
+          const tidy = { kind: 'run' as const, command: removeLeftovers(h, spec.path), bookkeeping: true };
+          return { state: 'change', bookkeeping: true, note: `${cur.leftover} leftover upload temp(s) of a cut-off run removed`, actions: [tidy] };
         }
         // Installed by a run that stopped before activating it: activate now (no new upload, same backup).
-        reactivate = true;
-        return { state: 'change', note: 'installed by an interrupted run but not activated yet: activate it' };
+        const again: WriteAction = { ...writeAction(h, spec, wanted, activation), activateOnly: true };
+        return { state: 'change', note: 'installed by an interrupted run but not activated yet: activate it', actions: [again] };
       }
-      const diff = await diffOf(spec, cur, wanted);
-      // What apply would run on the host, for dry runs: the validation of a copy, then the activation.
-      const commands = [
-        ...(spec.validate ? [spec.validate.replaceAll('{}', quote(`${spec.path}${VALIDATE_SUFFIX}`))] : []),
-        ...(spec.activates ? [await spec.activates(h)] : []),
-      ];
-      return { state: 'change', note: why.join(', '), diff, ...(commands.length ? { commands } : {}) };
+      const activation = await spec.activate?.(h);
+      return { state: 'change', note: why.join(', '), diff: await diffOf(spec, cur, wanted), actions: [writeAction(h, spec, wanted, activation)] };
     },
-    async apply(h) {
-      if (tidy) return void (await h.sh(removeLeftovers(h, spec.path)));
-      if (reactivate) return activate(h, spec);
-      await install(h, spec, wanted);
-    },
+  };
+}
+
+/** The write the check plans: the content's hash for plans, the content itself for the executor only. */
+function writeAction(h: HostContext, spec: FileSpec, content: string, activate: Activation | undefined): WriteAction {
+  const bytes = Buffer.from(content);
+  return {
+    kind: 'write',
+    path: spec.path,
+    mode: spec.mode,
+    ...(spec.owner ? { owner: spec.owner } : {}),
+    ...(spec.group ? { group: spec.group } : {}),
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+    size: bytes.length,
+    ...(spec.sensitive ? { sensitive: true } : {}),
+    ...(spec.validate ? { validate: spec.validate } : {}),
+    ...(spec.backup || activate ? { backup: true } : {}),
+    ...(activate ? { activate } : {}),
+    cleanup: removeLeftovers(h, spec.path),
+    content,
   };
 }
 
@@ -149,60 +151,4 @@ async function diffOf(spec: FileSpec, cur: Current, wanted: string): Promise<str
   const [before, after] = [show(cur.content ?? ''), show(wanted)];
   if (before === after && cur.content !== undefined && cur.content !== wanted) return `(${spec.path}: only masked values change)`;
   return (await unifiedDiff())(spec.path, spec.path, before, after, cur.exists ? 'current' : 'absent', 'wanted');
-}
-
-async function install(h: HostContext, spec: FileSpec, content: string): Promise<void> {
-  const path = quote(spec.path);
-  const opts = { mode: spec.mode, owner: spec.owner, group: spec.group };
-  const backup = quote(`${spec.path}${BACKUP_SUFFIX}`);
-  const keep = spec.backup || spec.activate;
-  const dir = quote(dirOf(spec.path));
-  // One round trip: the folder exists, and the old file is kept when asked.
-  // Not over a backup kept for a file that was never activated (pending): that one is the last good state.
-  const pending = quote(spec.path + PENDING_SUFFIX);
-  await h.sh(`${removeLeftovers(h, spec.path)}; mkdir -p ${dir}${keep ? ` && if [ -f ${path} ] && [ ! -e ${pending} ]; then cp -p ${path} ${backup}; fi` : ''}`);
-  if (spec.validate) {
-    // Validate a copy beside the target (same filesystem, same relative paths) before touching the target.
-    const tmp = quote(`${spec.path}${VALIDATE_SUFFIX}`);
-    await h.upload(`${spec.path}${VALIDATE_SUFFIX}`, content, { ...opts, mode: 0o600 });
-    const r = await h.run(`${spec.validate.replaceAll('{}', tmp)}; code=$?; rm -f ${tmp}; exit $code`);
-    if (r.code !== 0) {
-      const lines = `${r.stdout}\n${r.stderr}`.split('\n').filter((l) => /ALERT|WARNING|error|fatal/i.test(l));
-      throw new StepError(`validation failed, ${spec.path} left unchanged: ${(lines[0] ?? r.stderr.trim()).trim()}`, r.stderr);
-    }
-  }
-  // The marker goes down before the new file and comes off only once it is active (see PENDING_SUFFIX).
-  if (spec.activate) await h.sh(`: > ${quote(spec.path + PENDING_SUFFIX)}`);
-  await h.upload(spec.path, content, opts);
-  if (spec.activate) await activate(h, spec);
-}
-
-/** Runs the activation; when it fails, puts the backup back and activates that, so the service keeps its
- * last good state. The pending marker is removed once a state is active. */
-async function activate(h: HostContext, spec: FileSpec): Promise<void> {
-  const path = quote(spec.path);
-  const backup = quote(`${spec.path}${BACKUP_SUFFIX}`);
-  const settled = `rm -f -- ${quote(spec.path + PENDING_SUFFIX)}`;
-  try {
-    await spec.activate!(h);
-    await h.sh(settled);
-  } catch (err) {
-    // Put back atomically too (copy beside, then rename): the service must never read a half-copied file.
-    const tmp = quote(`${dirOf(spec.path)}/${TEMP_PREFIX}restore`);
-    const restored = await h.run(`if [ -f ${backup} ]; then cp -p ${backup} ${tmp} && mv -f ${tmp} ${path}; else exit 3; fi`);
-    const again =
-      restored.code === 3
-        ? 'there is no previous file to restore'
-        : restored.code !== 0
-          ? `restoring the previous file failed: ${restored.stderr.trim().split('\n').pop() ?? `exit ${restored.code}`}`
-          : await spec.activate!(h).then(
-            async () => {
-              await h.sh(settled);
-              return 'the previous file was restored and reloaded';
-            },
-            (e: unknown) => `restoring the previous file also failed: ${e instanceof Error ? e.message : String(e)}`,
-          );
-    const msg = err instanceof Error ? err.message : String(err);
-    throw new StepError(`${msg}; ${again}`);
-  }
 }

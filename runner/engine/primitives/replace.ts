@@ -1,7 +1,9 @@
 // replace(): the sed step. Lines matching a pattern are rewritten; a file or line that is absent is fine.
 import { quote } from '../../transport/quote.js';
 import { unifiedDiff } from './diff.js';
+import { createHash } from 'node:crypto';
 import type { Step } from '../types.js';
+import type { WriteAction } from '../actions/types.js';
 
 export interface ReplaceSpec {
   path: string;
@@ -17,8 +19,6 @@ export function replace(spec: ReplaceSpec): Step {
   const p = quote(spec.path);
   // Mode, owner and group come back with the content: the new file is put in place with all three (M3, issue 21).
   const read = `if [ -f ${p} ]; then stat -c '%a %U %G' ${p}; cat ${p}; else echo absent; fi`;
-  let next = '';
-  let placement: { mode: number; owner?: string; group?: string } = { mode: 0o644 };
   return {
     name: spec.name ?? `replace in ${spec.path}`,
     notify: spec.notify,
@@ -28,14 +28,14 @@ export function replace(spec: ReplaceSpec): Step {
       if (r.stdout === 'absent\n') return { state: 'ok', note: `${spec.path} is absent` };
       const nl = r.stdout.indexOf('\n');
       const [mode, owner, group] = r.stdout.slice(0, nl).split(' ');
-      placement = { mode: parseInt(mode ?? '644', 8), ...(owner ? { owner } : {}), ...(group ? { group } : {}) };
       const current = r.stdout.slice(nl + 1);
-      next = current.replace(global, spec.replacement);
+      const next = current.replace(global, spec.replacement);
       if (next === current) return { state: 'ok', note: 'no line to change' };
-      return { state: 'change', diff: (await unifiedDiff())(spec.path, spec.path, current, next) };
-    },
-    async apply(h) {
-      await h.upload(spec.path, next, placement);
+      const write: WriteAction = {
+        kind: 'write', path: spec.path, mode: parseInt(mode ?? '644', 8), ...(owner ? { owner } : {}), ...(group ? { group } : {}),
+        sha256: createHash('sha256').update(next).digest('hex'), size: Buffer.byteLength(next), content: next,
+      };
+      return { state: 'change', diff: (await unifiedDiff())(spec.path, spec.path, current, next), actions: [write] };
     },
   };
 }
