@@ -25,3 +25,4 @@ export const recipes: Recipe[] = [
 
 export { options, secrets, hostVars } from './options.js';
 export { preflight } from './preflight.js';
+export { haPreflight as clusterPreflight } from './ha-preflight.js';

@@ -24,6 +24,8 @@ export interface Catalogue {
   hostVars?: readonly RunOption[];
   /** Checks a host's vars before any connection; returns a problem to report with exit 2. */
   preflight?: Preflight;
+  /** Checks across hosts (the HA pair's VIP) before any connection: a problem (exit 2) and warnings. */
+  clusterPreflight?: (inventory: Inventory) => { problem?: string; warnings?: string[] };
 }
 
 export interface PlanRequest {
@@ -65,7 +67,9 @@ export async function runPlan(req: PlanRequest): Promise<number> {
     const names = req.command === 'verify' ? ['verify'] : req.command === 'run' ? req.recipeNames : undefined;
     const recipes = planRecipes(req.catalogue.recipes, names, { withDeps: o.withDeps });
     const varWarnings = await checkVars(inventory, hosts, req.catalogue.options, o.vars, req.catalogue.preflight, req.catalogue.hostVars);
-    if (!o.json) for (const w of varWarnings) process.stderr.write(`${chalk.yellow('warning:')} ${w}\n`);
+    const across = req.catalogue.clusterPreflight?.(inventory);
+    if (across?.problem) throw new UsageError(across.problem);
+    if (!o.json) for (const w of [...varWarnings, ...(across?.warnings ?? [])]) process.stderr.write(`${chalk.yellow('warning:')} ${w}\n`);
     const vars = { ...inventory.vars, ...o.vars };
     for (const opt of req.catalogue.options) if (vars[opt.name] === undefined && opt.default !== undefined) vars[opt.name] = opt.default;
     const secrets = await gatherSecrets({
