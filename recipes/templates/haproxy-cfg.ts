@@ -63,8 +63,9 @@ export interface HaproxyConfigInput {
   haproxyVersion: string | HaproxyVersion;
   /** default 'cluster_web' */
   listenName?: string;
-  /** The LB's HTTP service. address '' or '*' = every address. */
-  bind: { address: string; port: number };
+  /** The LB's HTTP service. address '' or '*' = every address. `also`: more addresses with the same binds (an HA
+   * pair binds its VIP and the LB's own address, so each LB's stats page can be reached). */
+  bind: { address: string; port: number; also?: readonly string[] };
   webServers: readonly WebServer[];
   /** default 'roundrobin'; persistence 'source' implies (and requires) 'source'. */
   balance?: Balance;
@@ -143,7 +144,7 @@ function oneOf<T extends string>(what: string, v: T | undefined, allowed: readon
 interface Resolved {
   version: HaproxyVersion;
   listenName: string;
-  bind: { address: string; port: number };
+  bind: { address: string; port: number; also: readonly string[] };
   servers: readonly WebServer[];
   balance: Balance;
   persistence: Persistence;
@@ -165,6 +166,7 @@ function resolve(input: HaproxyConfigInput): Resolved {
   checkIdent('listen name', listenName);
 
   checkBindAddress('bind address', input.bind.address);
+  for (const a of input.bind.also ?? []) if (a === '' || a === '*' || isIP(a) === 0) fail(`extra bind address ${JSON.stringify(a)} must be an IP address`);
   checkPort('bind port', input.bind.port);
 
   if (input.webServers.length === 0) fail('no web servers: the listen needs at least one server');
@@ -255,7 +257,7 @@ function resolve(input: HaproxyConfigInput): Resolved {
   return {
     version,
     listenName,
-    bind: input.bind,
+    bind: { ...input.bind, also: input.bind.also ?? [] },
     servers: input.webServers,
     balance,
     persistence,
@@ -378,9 +380,11 @@ function keepAliveLines(r: Resolved): string[] {
 }
 
 function webListen(r: Resolved): string[] {
-  const lines = [`listen ${w('listen name', r.listenName)}`, `    bind ${hostPort(r.bind.address, r.bind.port)}`];
+  const addresses = [r.bind.address, ...r.bind.also];
+  const lines = [`listen ${w('listen name', r.listenName)}`, ...addresses.map((a) => `    bind ${hostPort(a, r.bind.port)}`)];
   if (r.https.enabled) {
-    lines.push(`    bind ${hostPort(r.bind.address, r.https.port)} ssl crt ${w('certificate path', r.https.certPath)}`);
+    const https = r.https;
+    for (const a of addresses) lines.push(`    bind ${hostPort(a, https.port)} ssl crt ${w('certificate path', https.certPath)}`);
     if (r.https.redirect) lines.push('    http-request redirect scheme https unless { ssl_fc }');
     // Tell the application how the client came in (and overwrite any forged value).
     lines.push(
