@@ -26,7 +26,7 @@ export const keepalivedInstall: Recipe = {
     await ownLink(h, vip); // a vip_interface that is not there fails the host here, before anything changes
     return [
       file({ path: SYSCTL_FILE, mode: 0o644, owner: 'root', group: 'root', content: '# haforge: HAProxy binds the VIP before keepalived gives it to this host.\nnet.ipv4.ip_nonlocal_bind = 1\n' }),
-      command({ name: 'net.ipv4.ip_nonlocal_bind = 1 (applied)', run: 'sysctl -q -w net.ipv4.ip_nonlocal_bind=1', unless: 'read -r v < /proc/sys/net/ipv4/ip_nonlocal_bind && [ "$v" = 1 ]' }),
+      command({ name: 'net.ipv4.ip_nonlocal_bind = 1 (applied)', run: 'sysctl -q -w net.ipv4.ip_nonlocal_bind=1', unless: '[ "$(cat /proc/sys/net/ipv4/ip_nonlocal_bind)" = 1 ]' }), // (dash's read fails on /proc/sys files)
       packages({ names: ['keepalived'], name: 'keepalived installed' }),
     ];
   },
