@@ -71,3 +71,17 @@ describe('vrrpLink: which interface carries the VIP', () => {
     expect(() => vrrpLink('lb1', '10.1.0.11', {}, vip, { interfaces: ['eth0'], addresses: null })).toThrow(/iproute2/);
   });
 });
+
+describe('haproxy.cfg of an HA pair', () => {
+  test('binds the VIP and the LB\'s own address (http and https)', async () => {
+    const { renderHaproxyConfig } = await import('../../recipes/templates/haproxy-cfg.js');
+    const cfg = renderHaproxyConfig({
+      haproxyVersion: '2.6.12', bind: { address: '10.1.0.100', port: 80, also: ['10.1.0.11'] },
+      webServers: [{ name: 'web1', address: '10.1.0.21', port: 80 }],
+      https: { enabled: true, port: 443, certPath: '/etc/haproxy/certs/site.pem' },
+    });
+    expect(cfg).toContain('    bind 10.1.0.100:80\n    bind 10.1.0.11:80\n');
+    expect(cfg).toContain('    bind 10.1.0.100:443 ssl crt /etc/haproxy/certs/site.pem\n    bind 10.1.0.11:443 ssl crt');
+    expect(() => renderHaproxyConfig({ haproxyVersion: '2.6.12', bind: { address: '10.1.0.100', port: 80, also: ['*'] }, webServers: [{ name: 'w', address: '10.1.0.2', port: 80 }] })).toThrow(/extra bind address/);
+  });
+});
