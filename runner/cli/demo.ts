@@ -25,8 +25,10 @@ export async function runDemo(req: Omit<PlanRequest, 'command'>): Promise<number
   if (process.getuid?.() !== 0) throw new UsageError('`haforge demo` needs root: the local lab uses network namespaces (sudo haforge demo)');
   const say = (line: string) => !o.json && process.stderr.write(`${line}\n`);
   const { labUp } = await import('../lab/up.js');
-  // --ha: a lab of its own (two LBs and a VIP), so the one-LB demo lab is left as it is.
-  const lab = await labUp({ log: say, ...(o.ha ? { name: HA_LAB, lb: 2 } : {}) });
+  // --ha: a lab of its own (two LBs and a VIP), so the one-LB demo lab is left as it is. HAFORGE_DEMO_LAB:
+  // another lab's name (checked by labUp like --name), so tests can run the demo on a lab of their own.
+  const name = process.env.HAFORGE_DEMO_LAB ?? (o.ha ? HA_LAB : undefined);
+  const lab = await labUp({ log: say, ...(name ? { name } : {}), ...(o.ha ? { lb: 2 } : {}) });
   say(lab.alreadyUp ? `lab ${lab.name} is up` : `started the local lab ${lab.name} in ${lab.seconds.toFixed(1)} s`);
   const inventory = join(lab.stateDir, 'inventory.yaml');
   const passwordFile = statsPasswordFile(lab.stateDir);
