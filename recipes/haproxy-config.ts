@@ -12,6 +12,8 @@ import { makeSelfSignedPem } from './lib/self-signed.js';
 import { haproxyInstalled, haproxyVersion } from './haproxy-facts.js';
 import { HAPROXY_SERVICE } from './haproxy-service.js';
 import { opt } from './options.js';
+import { vipOf } from './ha-options.js';
+import { ownLink } from './keepalived-facts.js';
 
 export const CONFIG_PATH = '/etc/haproxy/haproxy.cfg';
 
@@ -106,12 +108,16 @@ async function render(h: HostContext, version: HaproxyVersion): Promise<string> 
   if (!password) throw new StepError('the stats page password is missing: set HAFORGE_STATS_PASSWORD or pass --stats-password-file');
   const user = opt<string>(h, 'stats_user');
   const persistence = opt<Persistence>(h, 'persistence');
-  const bindAddress = typeof h.vars['bind_address'] === 'string' ? h.vars['bind_address'] : '*';
+  // An HA pair: the site on the VIP (held by one LB at a time), and on the LB's own address so that its stats
+  // page (and the site) can be reached on each LB.
+  const vip = vipOf(h);
+  const own = vip ? (await ownLink(h, vip)).address : undefined;
+  const bindAddress = typeof h.vars['bind_address'] === 'string' ? h.vars['bind_address'] : (vip?.address ?? '*');
   await checkBindAddress(h, bindAddress);
   await checkPortsFree(h, [opt<number>(h, 'http_port'), ...(opt<boolean>(h, 'https') ? [opt<number>(h, 'https_port')] : [])]);
   return renderHaproxyConfig({
     haproxyVersion: version,
-    bind: { address: bindAddress, port: opt<number>(h, 'http_port') },
+    bind: { address: bindAddress, port: opt<number>(h, 'http_port'), also: own && own !== bindAddress && bindAddress !== '*' ? [own] : [] },
     webServers: webServers(h),
     balance: persistence === 'source' ? 'source' : opt<Balance>(h, 'balance'),
     persistence,

@@ -8,15 +8,18 @@ import { haproxyConfig } from './haproxy-config.js';
 import { haproxyService } from './haproxy-service.js';
 import { apacheInstall } from './apache-install.js';
 import { verify } from './verify.js';
+import { keepalivedConfig, keepalivedInstall } from './keepalived.js';
 import { facts } from './facts.js';
 
 export const recipes: Recipe[] = [
   systemUpdate,
   haproxyRepo,
   haproxyInstall,
+  keepalivedInstall,
   haproxyEnable,
   haproxyConfig,
   haproxyService,
+  keepalivedConfig,
   apacheInstall,
   verify,
   // Not part of `up`'s work, but harmless in it: read-only.
@@ -25,3 +28,4 @@ export const recipes: Recipe[] = [
 
 export { options, secrets, hostVars } from './options.js';
 export { preflight } from './preflight.js';
+export { haPreflight as clusterPreflight } from './ha-preflight.js';

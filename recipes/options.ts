@@ -1,6 +1,7 @@
 // The knobs of the setup. Each is an inventory var (any level) and a flag (`--keep-alive`, `--persistence X`);
 // flags win. The wizard asks the same questions.
 import type { RunOption, SecretSpec, HostContext } from '../runner/engine/types.js';
+import { haVars } from './ha-options.js';
 
 // What each string option may hold (M1, issue 21): no newline or control character ever reaches haproxy.cfg, a
 // .sources file or a command line. The writers still escape or refuse on their own (templates/haproxy-word.ts,
@@ -49,6 +50,7 @@ export const options: RunOption[] = [
 export const hostVars: RunOption[] = [
   { name: 'web_port', type: 'number', min: 1, max: 65535, description: 'port this web node serves HTTP on, as the balancer reaches it (default 80)' },
   { name: 'bind_address', type: 'string', pattern: PATTERNS.bind, description: 'address the load balancer binds (default all)' },
+  ...haVars,
 ];
 
 export const secrets: SecretSpec[] = [
@@ -66,5 +68,5 @@ export const secrets: SecretSpec[] = [
 export function opt<T extends string | number | boolean>(h: HostContext, name: string): T {
   const v = h.vars[name];
   if (v !== undefined) return v as T;
-  return options.find((o) => o.name === name)?.default as T;
+  return [...options, ...hostVars].find((o) => o.name === name)?.default as T;
 }

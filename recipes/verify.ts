@@ -4,6 +4,7 @@ import type { HostContext, Recipe, Step } from '../runner/engine/types.js';
 import { StepError } from '../runner/engine/types.js';
 import { cookiesOf, httpGet, servedBy } from './lib/http.js';
 import { opt } from './options.js';
+import { vipChecks } from './verify-vip.js';
 
 const LISTEN = 'cluster_web';
 
@@ -139,7 +140,7 @@ export const verify: Recipe = {
   name: 'verify',
   summary: 'Through the LB: stats login, every web node UP, requests reach every node, persistence and HTTPS behave',
   roles: ['lb'],
-  after: ['haproxy-service', 'apache-install'],
+  after: ['haproxy-service', 'apache-install', 'keepalived-config'],
   // Runs when every host has finished the recipes before it: the web nodes must be up first.
   sync: true,
   steps(h) {
@@ -150,6 +151,7 @@ export const verify: Recipe = {
     if (persistence === 'cookie-insert') steps.push(stickyCookie('/', (h.vars['cookie_name'] as string) ?? 'SERVERID', 'cookie-insert'));
     if (persistence === 'cookie-prefix') steps.push(stickyCookie('/session.php', (h.vars['cookie_name'] as string) ?? 'PHPSESSID', 'cookie-prefix'));
     if (opt<boolean>(h, 'https')) steps.push(httpsRedirect);
+    steps.push(...vipChecks(h));
     return steps;
   },
 };

@@ -25,6 +25,8 @@ export interface CliOptions {
   acceptNewHostKeys: boolean;
   yes: boolean;
   withDeps: boolean;
+  /** `haforge demo --ha`: the lab with two LBs sharing a VIP. */
+  ha?: boolean;
   help: boolean;
   /** Rolling order for every group (--serial, --max-fail-percentage): wins over the inventory's. */
   serial?: Serial;
@@ -63,6 +65,7 @@ export function parseCli(argv: string[], recipeOptions: readonly RunOption[], se
     'accept-new-host-keys': { type: 'boolean' },
     yes: { type: 'boolean', short: 'y' },
     'with-deps': { type: 'boolean' },
+    ha: { type: 'boolean' },
     serial: { type: 'string' },
     'max-fail-percentage': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
@@ -140,6 +143,7 @@ export function parseCli(argv: string[], recipeOptions: readonly RunOption[], se
     acceptNewHostKeys: Boolean(v['accept-new-host-keys']),
     yes: Boolean(v.yes),
     withDeps: Boolean(v['with-deps']),
+    ...(v.ha ? { ha: true } : {}),
     help: Boolean(v.help),
     ...(v.serial !== undefined ? { serial: serialOf(String(v.serial)) } : {}),
     ...(v['max-fail-percentage'] !== undefined ? { maxFailPercentage: num('--max-fail-percentage', v['max-fail-percentage'], 0, 100, 0) } : {}),
@@ -147,6 +151,7 @@ export function parseCli(argv: string[], recipeOptions: readonly RunOption[], se
     secretFiles,
   };
   if (out.json && out.verbose) throw new UsageError('--json and --verbose conflict: --json keeps stdout for the report; drop one');
+  if (out.ha && command !== 'demo') throw new UsageError('--ha only applies to `haforge demo`');
   if (out.withDeps && command !== 'run') throw new UsageError('--with-deps only applies to `haforge run RECIPE...`');
   if (command === 'run' && rest.length === 0 && !out.help) throw new UsageError('`haforge run` needs at least one recipe name (see haforge list)');
   if (command !== 'run' && command !== 'help' && rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}" after ${command ?? 'haforge'}`);

@@ -42,7 +42,8 @@ export function badValue(o: RunOption, v: unknown): string | undefined {
   if (o.type === 'number') {
     const min = o.min ?? 0;
     const max = o.max ?? Number.MAX_SAFE_INTEGER;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) return `expected an integer ${min}-${max}, found ${describe(v)}`;
+    const kind = o.fractional ? 'a number' : 'an integer';
+    if (typeof v !== 'number' || !(o.fractional ? Number.isFinite(v) : Number.isInteger(v)) || v < min || v > max) return `expected ${kind} ${min}-${max}, found ${describe(v)}`;
     return undefined;
   }
   if (o.type !== typeof v) return `expected ${o.type === 'boolean' ? 'true or false' : 'a string'}, found ${describe(v)}`;

@@ -7,6 +7,10 @@ import { join } from 'node:path';
 import chalk from 'chalk';
 import { UsageError } from './errors.js';
 import { runPlan, type PlanRequest } from './run-plan.js';
+import { labVip } from '../lab/inventory.js';
+
+/** The lab `haforge demo --ha` makes or reuses. */
+const HA_LAB = 'hflabha';
 
 /** The lab's demo stats password, made once per lab and kept in its state folder (0600), never printed. */
 function statsPasswordFile(stateDir: string): string {
@@ -21,15 +25,18 @@ export async function runDemo(req: Omit<PlanRequest, 'command'>): Promise<number
   if (process.getuid?.() !== 0) throw new UsageError('`haforge demo` needs root: the local lab uses network namespaces (sudo haforge demo)');
   const say = (line: string) => !o.json && process.stderr.write(`${line}\n`);
   const { labUp } = await import('../lab/up.js');
-  // HAFORGE_DEMO_LAB: another lab's name (checked by labUp like --name), so tests can run the demo on a lab of
-  // their own; people get the default one.
-  const lab = await labUp({ log: say, ...(process.env.HAFORGE_DEMO_LAB ? { name: process.env.HAFORGE_DEMO_LAB } : {}) });
+  // --ha: a lab of its own (two LBs and a VIP), so the one-LB demo lab is left as it is. HAFORGE_DEMO_LAB:
+  // another lab's name (checked by labUp like --name), so tests can run the demo on a lab of their own.
+  const name = process.env.HAFORGE_DEMO_LAB ?? (o.ha ? HA_LAB : undefined);
+  const lab = await labUp({ log: say, ...(name ? { name } : {}), ...(o.ha ? { lb: 2 } : {}) });
   say(lab.alreadyUp ? `lab ${lab.name} is up` : `started the local lab ${lab.name} in ${lab.seconds.toFixed(1)} s`);
   const inventory = join(lab.stateDir, 'inventory.yaml');
   const passwordFile = statsPasswordFile(lab.stateDir);
   const code = await runPlan({ ...req, command: 'up', options: { ...o, inventory }, fallbackSecretFiles: { stats_password: passwordFile } });
   if (o.json || code === 2) return code;
   const https = o.vars['https'] === true;
+  const vip = labVip(lab);
+  if (vip) process.stdout.write(`${chalk.bold('vip')}    ${https ? 'https' : 'http'}://${vip}/ (the site on the address keepalived moves between ${lab.hosts.filter((h) => h.group === 'lb').map((h) => h.name).join(' and ')})\n`);
   for (const lb of lab.hosts.filter((h) => h.group === 'lb')) {
     const site = `${https ? 'https' : 'http'}://${lb.address}/`;
     process.stdout.write(`${chalk.bold('site')}   ${site}\n${chalk.bold('stats')}  ${site}stats (user ${String(o.vars['stats_user'] ?? 'admin')})\n`);

@@ -22,6 +22,7 @@ Commands:
   check            dry run of \`up\`: what would change, with unified diffs; nothing is touched
   verify           check the running cluster: stats page, every web node UP, persistence works
   demo             make (or reuse) the local lab and run everything on it; prints the site and stats URLs
+                   (--ha: a lab of two LBs sharing a VIP, and the VIP's URL)
   list             the recipes, their order and roles
   lab up|down|status   a local lab of throwaway Debian hosts (root only; see \`haforge lab help\`)
   keeper stop      close the SSH connections kept by --keep-connections (see --keep-connections)

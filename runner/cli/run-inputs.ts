@@ -1,6 +1,7 @@
 // A run's first phase, before any connection: inventory -> hosts -> recipes -> vars -> secrets. Everything that can
 // be wrong with the input stops here (exit 2), and every secret a person may be asked for is asked here.
 import chalk from 'chalk';
+import { UsageError } from './errors.js';
 import { loadInventory, selectHosts } from '../inventory/index.js';
 import type { HostSpec, Inventory } from '../inventory/types.js';
 import { planRecipes } from '../engine/planner.js';
@@ -30,7 +31,10 @@ export async function runInputs(req: PlanRequest, o: CliOptions, redactor: Redac
   const hosts = selectHosts(inventory, o.limit);
   const names = req.command === 'verify' ? ['verify'] : req.command === 'run' ? req.recipeNames : undefined;
   const recipes = planRecipes(req.catalogue.recipes, names, { withDeps: o.withDeps });
-  warn(o, await checkVars(inventory, hosts, req.catalogue.options, o.vars, req.catalogue.preflight, req.catalogue.hostVars));
+  const varWarnings = await checkVars(inventory, hosts, req.catalogue.options, o.vars, req.catalogue.preflight, req.catalogue.hostVars);
+  const across = req.catalogue.clusterPreflight?.(inventory);
+  if (across?.problem) throw new UsageError(across.problem);
+  warn(o, [...varWarnings, ...(across?.warnings ?? [])]);
   const vars = { ...inventory.vars, ...o.vars };
   for (const opt of req.catalogue.options) if (vars[opt.name] === undefined && opt.default !== undefined) vars[opt.name] = opt.default;
   const secrets = await gatherSecrets({

@@ -14,6 +14,8 @@ export interface Catalogue {
   hostVars?: readonly RunOption[];
   /** Checks a host's vars before any connection; returns a problem to report with exit 2. */
   preflight?: Preflight;
+  /** Checks across hosts (the HA pair's VIP) before any connection: a problem (exit 2) and warnings. */
+  clusterPreflight?: (inventory: Inventory) => { problem?: string; warnings?: string[] };
 }
 
 export interface PlanRequest {

@@ -154,6 +154,8 @@ export interface RunOption {
   /** Bounds of a number option (an integer); default 0 to Number.MAX_SAFE_INTEGER. */
   min?: number;
   max?: number;
+  /** A number that may have a fractional part (seconds such as 0.2); otherwise an integer. */
+  fractional?: boolean;
   default?: string | boolean | number;
   /** What a string option may hold (M1 of issue 21): checked by badValue for vars and flags. `allowed` completes
    * "expected ..." in the exit-2 message. Every string option has one: no newline or control character may reach

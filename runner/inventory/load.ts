@@ -214,7 +214,7 @@ function readGroups(data: InventoryInput, ctx: Context): Layout {
   const web = layout.members.web;
   if (!lb) report(ctx, 'groups', 'no lb group; add groups.lb with the load balancer host');
   else if (lb.length === 0) report(ctx, 'groups.lb.hosts', 'no host; add the load balancer host');
-  else if (lb.length > 1) {
+  else if (lb.length > 1 && !sharesVip(data, lb)) {
     warn(ctx, 'groups.lb.hosts', `${lb.length} load balancers (${lb.join(', ')}) and no shared address: each serves the site on its own address, so clients must be pointed at one of them`);
   }
   if (!web) report(ctx, 'groups', 'no web group; add groups.web with at least one web node');
@@ -233,6 +233,13 @@ function readGroups(data: InventoryInput, ctx: Context): Layout {
     }
   }
   return layout;
+}
+
+/** Whether the LBs share a virtual IP (the vip var at any level): then clients are pointed at it. */
+function sharesVip(data: InventoryInput, lb: string[]): boolean {
+  const g = data.groups ?? {};
+  const hostVip = (n: string) => Object.values(g).some((grp) => grp?.hosts?.[n]?.vars?.['vip'] !== undefined);
+  return data.vars?.['vip'] !== undefined || g['lb']?.vars?.['vip'] !== undefined || lb.every(hostVip);
 }
 
 /**

@@ -11,7 +11,7 @@ import type { LabInfo } from './state.js';
 
 export const LAB_HELP = `haforge lab: throwaway Debian hosts on this machine (root only)
 
-  haforge lab up [--suite bookworm|trixie] [--init systemd|sysv] [--lb N] [--web N] [--subnet A.B.C] [--name NAME]
+  haforge lab up [--suite bookworm|trixie] [--init systemd|sysv] [--lb N | --lbs N] [--web N] [--subnet A.B.C] [--name NAME]
                  [--block-services]
       --lb N load balancers (lb1..; default 1, at most ${MAX_LB}) and --web N web nodes (web1..; default ${DEFAULT_WEB},
       at most ${MAX_WEB}), each in its own network namespace with sshd, on a private /24 (default: the first free
@@ -41,6 +41,7 @@ function parse(argv: string[]) {
       init: { type: 'string' },
       web: { type: 'string' },
       lb: { type: 'string' },
+      lbs: { type: 'string' }, // alias of --lb (`lab up --lbs 2`: an HA pair)
       subnet: { type: 'string' },
       name: { type: 'string' },
       'block-services': { type: 'boolean' },
@@ -138,6 +139,7 @@ async function up(name: string, values: ReturnType<typeof parse>['values']): Pro
     err(`haforge lab up: --init must be one of ${INITS.join(', ')}`);
     return 2;
   }
+  values.lb ??= values.lbs;
   if (values.lb !== undefined && !/^\d+$/.test(values.lb)) {
     err(`haforge lab up: --lb must be a whole number from 1 to ${MAX_LB}`);
     return 2;

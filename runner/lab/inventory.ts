@@ -3,9 +3,14 @@
 import { writeFileSync } from 'node:fs';
 import type { LabHost, LabInfo } from './state.js';
 
-function groupsYaml(hosts: LabHost[]): string {
+/** The lab's VIP when it has two or more LBs (an HA pair, issue 16): .250 of its /24, above every host's address. */
+export function labVip(lab: Pick<LabInfo, 'subnet' | 'hosts'>): string | undefined {
+  return lab.hosts.filter((h) => h.group === 'lb').length >= 2 ? `${lab.subnet}.250` : undefined;
+}
+
+function groupsYaml(hosts: LabHost[], vip: string | undefined): string {
   const group = (g: 'lb' | 'web') =>
-    `  ${g}:\n    hosts:\n` +
+    `  ${g}:\n${g === 'lb' && vip ? `    vars:\n      vip: ${vip}/24\n` : ''}    hosts:\n` +
     hosts
       .filter((h) => h.group === g)
       .map((h) => `      ${h.name}:\n        address: ${h.address}\n`)
@@ -21,7 +26,7 @@ export function inventoryYaml(lab: LabInfo): string {
   return (
     header(lab) +
     `ssh:\n  user: root\n  key: ${lab.files.key}\n  known_hosts: ${lab.files.knownHosts}\n` +
-    groupsYaml(lab.hosts)
+    groupsYaml(lab.hosts, labVip(lab))
   );
 }
 
@@ -31,7 +36,7 @@ export function inventoryAdminYaml(lab: LabInfo): string {
     header(lab) +
     `# sudo password: export HAFORGE_SUDO_PASSWORD="$(cat ${lab.files.sudoPassword})"\n` +
     `ssh:\n  user: ${lab.sudoUser}\n  key: ${lab.files.key}\n  sudo: true\n  sudo_password_env: HAFORGE_SUDO_PASSWORD\n  known_hosts: ${lab.files.knownHosts}\n` +
-    groupsYaml(lab.hosts)
+    groupsYaml(lab.hosts, labVip(lab))
   );
 }
 

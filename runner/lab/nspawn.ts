@@ -97,7 +97,9 @@ export function startSystemdHost(lab: string, state: string, host: string, addre
   const child = spawn('sh', [script, d.root, host, `${address}/24`, netnsName(lab, host), ...cgroups], {
     detached: true,
     stdio: ['ignore', log, log],
-    env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
+    // /proc/sys/net writable (it is the host's own network namespace): a real machine lets root set
+    // net.ipv4.ip_nonlocal_bind, which an HA pair's backup needs to bind the VIP (issue 16).
+    env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', SYSTEMD_NSPAWN_API_VFS_WRITABLE: 'network' },
   });
   closeSync(log);
   child.unref();

@@ -76,5 +76,5 @@ ip -n "$ns" link set eth0 up
 for cg in "$@"; do echo $$ > "$cg/cgroup.procs"; done
 export SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1
 exec systemd-nspawn --quiet --directory="$root" --machine="$name" --boot --register=no --keep-unit \\
-  --console=read-only --network-namespace-path="/run/netns/$ns" --resolv-conf=off --timezone=off --link-journal=no
+  --console=read-only --network-namespace-path="/run/netns/$ns" --capability=CAP_NET_ADMIN --resolv-conf=off --timezone=off --link-journal=no
 `;

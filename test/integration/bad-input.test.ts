@@ -59,6 +59,9 @@ function inventory(o: { ssh?: string; vars?: string; lb?: string; web?: string; 
   ].join('\n');
 }
 
+/** Two load balancers on loopback (one listener, several names: no endpoint warning on 127.x). */
+const LB_PAIR = 'lb1: { address: 127.0.0.1, port: {P} }\n      lb2: { address: 127.0.0.2, port: {P} }';
+
 const STATS = { HAFORGE_STATS_PASSWORD: 'stats-Secret-4711', CI: 'true' };
 
 interface Case {
@@ -419,6 +422,73 @@ const cases: Case[] = [
     args: ['up', '-i', 'INV'],
     env: { ...STATS, HAFORGE_KEEP_CONNECTIONS: '1m' },
     says: ['HAFORGE_KEEP_CONNECTIONS: expected an integer 0-3600, found "1m"'],
+  },
+  // --- the HA pair (issue 16): the VIP and VRRP settings
+  {
+    name: 'vip without a prefix length',
+    args: ['up', '-i', 'INV'],
+    inv: inventory({ vars: 'vip: 127.0.0.100', lb: LB_PAIR }),
+    says: ['inv.yaml: vars.vip: expected an IPv4 address with its prefix length, e.g. 192.0.2.100/24, found "127.0.0.100"'],
+  },
+  {
+    name: 'vip with a prefix length over 32',
+    args: ['up', '-i', 'INV'],
+    inv: inventory({ vars: 'vip: 127.0.0.100/33', lb: LB_PAIR }),
+    says: ['inv.yaml: vars.vip: "127.0.0.100/33" is not an IPv4 address with a prefix length 1-32'],
+  },
+  {
+    name: 'vip outside every LB\'s subnet',
+    args: ['up', '-i', 'INV'],
+    inv: inventory({ vars: 'vip: 10.9.9.100/24', lb: LB_PAIR }),
+    says: ['inv.yaml: vars.vip: 10.9.9.100/24 is outside every load balancer\'s subnet (lb1 127.0.0.1, lb2 127.0.0.2)'],
+  },
+  {
+    name: 'vip equal to a host\'s address',
+    args: ['up', '-i', 'INV'],
+    inv: inventory({ vars: 'vip: 127.0.0.2/8', lb: LB_PAIR }),
+    says: ['inv.yaml: vars.vip: 127.0.0.2 is the address of host lb2'],
+  },
+  {
+    name: 'a different vip on one LB (split brain)',
+    args: ['up', '-i', 'INV'],
+    inv: inventory({ lb: 'lb1: { address: 127.0.0.1, port: {P}, vars: { vip: 127.0.0.100/8 } }\n      lb2: { address: 127.0.0.2, port: {P}, vars: { vip: 127.0.0.101/8 } }' }),
+    says: ['inv.yaml: groups.lb.hosts.lb2.vars.vip: load balancer lb2 has vip "127.0.0.101/8", lb1 has "127.0.0.100/8": every LB must carry the same VIP'],
+  },
+  {
+    name: 'vrrp_router_id outside 1..255',
+    args: ['up', '-i', 'INV'],
+    inv: inventory({ vars: 'vip: 127.0.0.100/8\nvrrp_router_id: 256', lb: LB_PAIR }),
+    says: ['inv.yaml: vars.vrrp_router_id: expected an integer 1-255, found 256'],
+  },
+  {
+    name: 'vrrp_advert_int 0',
+    args: ['up', '-i', 'INV'],
+    inv: inventory({ vars: 'vip: 127.0.0.100/8\nvrrp_advert_int: 0', lb: LB_PAIR }),
+    says: ['inv.yaml: vars.vrrp_advert_int: expected a number 0.01-255, found 0'],
+  },
+  {
+    name: 'vrrp_advert_int negative',
+    args: ['up', '-i', 'INV'],
+    inv: inventory({ vars: 'vip: 127.0.0.100/8\nvrrp_advert_int: -1', lb: LB_PAIR }),
+    says: ['inv.yaml: vars.vrrp_advert_int: expected a number 0.01-255, found -1'],
+  },
+  {
+    name: 'vrrp_advert_int finer than 0.01 s',
+    args: ['up', '-i', 'INV'],
+    inv: inventory({ vars: 'vip: 127.0.0.100/8\nvrrp_advert_int: 0.015', lb: LB_PAIR }),
+    says: ['inv.yaml: vars.vrrp_advert_int: 0.015 s: below-a-second and fractional intervals (VRRPv3) go in steps of 0.01 s up to 40.95'],
+  },
+  {
+    name: 'two LBs with the same priority and preempt: true (refused: ambiguous)',
+    args: ['up', '-i', 'INV'],
+    inv: inventory({ vars: 'vip: 127.0.0.100/8\npreempt: true', lb: 'lb1: { address: 127.0.0.1, port: {P}, vars: { vrrp_priority: 100 } }\n      lb2: { address: 127.0.0.2, port: {P}, vars: { vrrp_priority: 100 } }' }),
+    says: ['inv.yaml: groups.lb.hosts.lb2.vars.vrrp_priority: lb2 and lb1 both have priority 100 with preempt: true'],
+  },
+  {
+    name: 'vip_interface with a space',
+    args: ['up', '-i', 'INV'],
+    inv: inventory({ vars: 'vip: 127.0.0.100/8\nvip_interface: "eth0 x"', lb: LB_PAIR }),
+    says: ['inv.yaml: vars.vip_interface: expected a network interface name'],
   },
   {
     name: 'an unknown command',

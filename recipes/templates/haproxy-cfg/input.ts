@@ -58,8 +58,9 @@ export interface HaproxyConfigInput {
   haproxyVersion: string | HaproxyVersion;
   /** default 'cluster_web' */
   listenName?: string;
-  /** The LB's HTTP service. address '' or '*' = every address. */
-  bind: { address: string; port: number };
+  /** The LB's HTTP service. address '' or '*' = every address. `also`: more addresses with the same binds (an HA
+   * pair binds its VIP and the LB's own address, so each LB's stats page can be reached). */
+  bind: { address: string; port: number; also?: readonly string[] };
   webServers: readonly WebServer[];
   /** default 'roundrobin'; persistence 'source' implies (and requires) 'source'. */
   balance?: Balance;
@@ -85,7 +86,7 @@ export const STATS_LISTEN_NAME = 'stats';
 export interface Resolved {
   version: HaproxyVersion;
   listenName: string;
-  bind: { address: string; port: number };
+  bind: { address: string; port: number; also: readonly string[] };
   servers: readonly WebServer[];
   balance: Balance;
   persistence: Persistence;

@@ -43,7 +43,7 @@ function keepAliveLines(r: Resolved): string[] {
 }
 
 export function webListen(r: Resolved): string[] {
-  const lines = [`listen ${w('listen name', r.listenName)}`, `    bind ${hostPort(r.bind.address, r.bind.port)}`];
+  const lines = [`listen ${w('listen name', r.listenName)}`, ...[r.bind.address, ...r.bind.also].map((a) => `    bind ${hostPort(a, r.bind.port)}`)];
   lines.push(...tlsListenLines(r));
   lines.push('    option forwardfor', ...keepAliveLines(r), ...balanceLines(r), ...persistenceLines(r));
   lines.push(

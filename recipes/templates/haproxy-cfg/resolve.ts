@@ -113,6 +113,7 @@ export function resolve(input: HaproxyConfigInput): Resolved {
   checkIdent('listen name', listenName);
   checkBindAddress('bind address', input.bind.address);
   checkPort('bind port', input.bind.port);
+  for (const a of input.bind.also ?? []) if (a === '' || a === '*' || isIP(a) === 0) fail(`extra bind address ${JSON.stringify(a)} must be an IP address`);
   checkServers(input);
   const balancing = resolveBalancing(input);
   const keepAlive = resolveKeepAlive(input);
@@ -120,5 +121,5 @@ export function resolve(input: HaproxyConfigInput): Resolved {
   const stats = resolveStats(input, listenName, https);
   const health = resolveHealth(input);
   const log = resolveLog(input);
-  return { version, listenName, bind: input.bind, servers: input.webServers, ...balancing, keepAlive, https, stats, health, log };
+  return { version, listenName, bind: { ...input.bind, also: input.bind.also ?? [] }, servers: input.webServers, ...balancing, keepAlive, https, stats, health, log };
 }

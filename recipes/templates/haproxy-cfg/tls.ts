@@ -15,7 +15,8 @@ export function tlsGlobalLines(r: Resolved): string[] {
 
 export function tlsListenLines(r: Resolved): string[] {
   if (!r.https.enabled) return [];
-  const lines = [`    bind ${hostPort(r.bind.address, r.https.port)} ssl crt ${w('certificate path', r.https.certPath)}`];
+  const https = r.https;
+  const lines = [r.bind.address, ...r.bind.also].map((a) => `    bind ${hostPort(a, https.port)} ssl crt ${w('certificate path', https.certPath)}`);
   if (r.https.redirect) lines.push('    http-request redirect scheme https unless { ssl_fc }');
   // Tell the application how the client came in (and overwrite any forged value).
   lines.push(
