@@ -3,7 +3,7 @@
 // touched) and after haproxy runs (keepalived's config, validated with `keepalived -t`, backup and rollback).
 // Nothing happens without a `vip`.
 import type { Recipe } from '../runner/engine/types.js';
-import { command, file, packages, reloadCommand, reloadService, service } from '../runner/engine/primitives/index.js';
+import { command, file, packages, reloadService, service } from '../runner/engine/primitives/index.js';
 import { CHECK_HAPROXY_SCRIPT, renderKeepalivedConf } from './templates/keepalived-conf.js';
 import { defaultRouterId, priorityOf, vipOf } from './ha-options.js';
 import { lbNetwork, ownLink, peerAddress } from './keepalived-facts.js';
@@ -67,7 +67,6 @@ export const keepalivedConfig: Recipe = {
         // -e: a missing file is an error (without it keepalived -t says "Config files missing" and exits 0).
         validate: 'keepalived -t -e -f {}',
         activate: (host) => reloadService(host, KEEPALIVED_SERVICE),
-        activates: (host) => reloadCommand(host, KEEPALIVED_SERVICE),
       }),
       service({ ...KEEPALIVED_SERVICE, enabled: true }),
     ];

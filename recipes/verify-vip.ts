@@ -21,7 +21,6 @@ function holder(vip: Vip): Step {
       if (r.code !== 0) throw new StepError(`cannot read the addresses of ${h.name}: ${r.stderr.trim()}`);
       return { state: 'ok', note: r.stdout.trim() ? `${h.name} holds the VIP (master)` : `${h.name} does not hold the VIP (backup)` };
     },
-    apply: async () => undefined,
   };
 }
 
@@ -46,7 +45,6 @@ function answers(vip: Vip): Step {
       }
       throw new StepError(`the site does not answer on the VIP ${url}: ${last} (is keepalived running on the LBs?)`);
     },
-    apply: async () => undefined,
   };
 }
 
