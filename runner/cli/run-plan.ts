@@ -1,19 +1,19 @@
 // up / run / check / verify (and the wizard's run): inventory -> hosts -> plan -> secrets -> host keys ->
 // execute -> recap. Exit 0, 1, 2 or 130. Everything a person may be asked (secrets, unknown host keys) is
 // asked before the live view starts; unattended, a missing answer is exit 2 before any host is touched.
+// The steps before the first connection are prepare-plan.ts.
 import chalk from 'chalk';
-import { loadInventory, selectHosts } from '../inventory/index.js';
 import type { Inventory } from '../inventory/types.js';
 import type { ExecuteResult } from '../engine/executor.js';
-import { appliesTo, planRecipes } from '../engine/planner.js';
+import { appliesTo } from '../engine/planner.js';
 import type { Recipe, RunOption, SecretSpec } from '../engine/types.js';
 import { Redactor } from '../report/redact.js';
 import { jsonReport } from '../report/json.js';
 import type { CliOptions } from './args.js';
-import { gatherSecrets, type Prompter } from './secrets.js';
+import type { Prompter } from './secrets.js';
 import { UsageError } from './errors.js';
-import { chooseInventory } from './default-inventory.js';
-import { checkVars, resolveFileVars, type Preflight } from './check-vars.js';
+import type { Preflight } from './check-vars.js';
+import { preparePlan } from './prepare-plan.js';
 import { ciIsSet } from './interaction.js';
 
 export interface Catalogue {
@@ -58,27 +58,10 @@ export async function runPlan(req: PlanRequest): Promise<number> {
     return exitCode;
   };
   try {
-    const inventory = req.inventory ?? loadInventory(chooseInventory(o.inventory));
-    if (!o.json) for (const w of inventory.warnings) process.stderr.write(`${chalk.yellow('warning:')} ${w}\n`);
-    resolveFileVars(inventory, req.catalogue.options);
-    const hosts = selectHosts(inventory, o.limit);
-    const names = req.command === 'verify' ? ['verify'] : req.command === 'run' ? req.recipeNames : undefined;
-    const recipes = planRecipes(req.catalogue.recipes, names, { withDeps: o.withDeps });
-    const varWarnings = await checkVars(inventory, hosts, req.catalogue.options, o.vars, req.catalogue.preflight, req.catalogue.hostVars);
-    if (!o.json) for (const w of varWarnings) process.stderr.write(`${chalk.yellow('warning:')} ${w}\n`);
-    const vars = { ...inventory.vars, ...o.vars };
-    for (const opt of req.catalogue.options) if (vars[opt.name] === undefined && opt.default !== undefined) vars[opt.name] = opt.default;
-    const secrets = await gatherSecrets({
-      hosts,
-      specs: req.catalogue.secrets.filter((s) => s.neededBy.some((n) => recipes.some((r) => r.name === n))),
-      vars,
-      files: o.secretFiles,
-      fallbackFiles: req.fallbackSecretFiles,
-      env: req.env ?? process.env,
-      prompt: req.prompt,
-      noPromptReason: req.noPromptReason,
-      redactor,
-    });
+    const warn = (w: string) => {
+      if (!o.json) process.stderr.write(`${chalk.yellow('warning:')} ${w}\n`);
+    };
+    const { inventory, hosts, recipes, secrets } = await preparePlan(req, o, redactor, warn);
 
     // Loaded only now: a run that stops on a missing answer never pays for SSH, listr2 and the executor.
     const [{ execute }, { connector }, { settleHostKeys }, { createLiveView }, { renderChanges, renderRecap }] = await Promise.all([
