@@ -8,6 +8,7 @@ import { InventoryError, formatPath, type Problem } from './errors.js';
 import { checkShape, type HostInput, type InventoryInput, type SshInput } from './schema.js';
 import type { AuthSpec, HostSpec, Inventory, Rollout, Serial, Vars } from './types.js';
 import { checkSize, parseYaml } from './yaml-source.js';
+import { resolveJumps, type JumpSetting } from './jumps.js';
 
 export const DEFAULT_USER = 'root';
 export const DEFAULT_PORT = 22;
@@ -59,8 +60,10 @@ export function parseInventory(source: string, opts: ParseOptions = {}): Invento
   const layout = readGroups(data, ctx);
   if (ctx.problems.size) throw fail([...ctx.problems.values()]);
 
-  const hosts = layout.order.map((name) => resolveHost(name, layout, data, ctx));
+  const jumpSettings = new Map<string, JumpSetting>();
+  const hosts = layout.order.map((name) => resolveHost(name, layout, data, ctx, jumpSettings));
   checkEndpoints(hosts, layout, ctx);
+  resolveJumps(hosts, jumpSettings, (path, message) => report(ctx, path, message));
   const varPaths = Object.fromEntries(layout.order.map((name) => [name, varPathsOf(name, layout, data)]));
   const knownHostsFile = resolveKnownHosts(data.ssh?.known_hosts, ctx);
   if (ctx.problems.size) throw fail([...ctx.problems.values()]);
@@ -258,7 +261,7 @@ interface Layer {
 }
 
 /** Connection settings merge host over groups (later group in file order wins) over global. */
-function resolveHost(name: string, layout: Layout, data: InventoryInput, ctx: Context): HostSpec {
+function resolveHost(name: string, layout: Layout, data: InventoryInput, ctx: Context, jumps: Map<string, JumpSetting>): HostSpec {
   const def = layout.defs.get(name)!;
   const groups = layout.groupsOf.get(name) ?? [];
   const layers: Layer[] = [
@@ -271,6 +274,8 @@ function resolveHost(name: string, layout: Layout, data: InventoryInput, ctx: Co
     return layer && { value: layer.ssh[key]!, path: formatPath([...layer.at, key]) };
   };
 
+  const jump = pick('jump');
+  if (jump) jumps.set(name, jump);
   const user = pick('user')?.value ?? DEFAULT_USER;
   const sudoSetting = pick('sudo');
   // root never needs sudo (and a fresh Debian may not have it); anyone else needs it for root work.

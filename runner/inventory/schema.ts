@@ -23,6 +23,7 @@ const bool = z.boolean(expect(BOOL));
 const vars = z.nullable(z.record(z.string(), z.unknown(), expect('a mapping of variables')));
 const nonEmpty = (what: string) => z.string(expect(what)).check(z.minLength(1, expect(what)));
 const address = z.string(expect(ADDRESS)).check(z.refine(isAddress, expect(ADDRESS)));
+const JUMP = 'a jump host ([user@]host[:port], several separated by commas), or none';
 const SERIAL = 'a number of hosts (1 or more) or a percentage ("1%" to "100%")';
 const PERCENT = 'an integer 0-100 (a percentage)';
 /** Ansible's `serial`: hosts per batch, as a count or a share of the group. */
@@ -50,6 +51,7 @@ const sshKeys = {
   password: z.optional(z.string(expect('a string')).check(z.minLength(1, expect('a non-empty string')))),
   sudo: z.optional(bool),
   sudo_password_env: z.optional(envName),
+  jump: z.optional(z.union([text(JUMP), z.array(text(JUMP), expect(JUMP))], expect(JUMP))),
 };
 
 const globalSsh = z.strictObject(

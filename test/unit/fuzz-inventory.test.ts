@@ -1,5 +1,5 @@
 // Issue 21, item 4: generated inventories and flag sets through everything a run does before its first
-// connection (parseCli, then preparePlan: loading, --limit, recipes, vars and the recipes' preflight, secrets).
+// connection (parseCli, then runInputs: loading, --limit, recipes, vars and the recipes' preflight, secrets).
 // Every case ends in an exit-2 error that names where the problem is (file and field, line:column, a flag or
 // an environment variable), or in a plan whose hosts are the inventory's; never another exception. Nothing is
 // connected to: fetch (the pinned repository key's download) is replaced by one that refuses.
@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import * as catalogue from '../../recipes/index.js';
 import { parseCli } from '../../runner/cli/args.js';
 import { UsageError } from '../../runner/cli/errors.js';
-import { preparePlan } from '../../runner/cli/prepare-plan.js';
+import { runInputs } from '../../runner/cli/run-inputs.js';
 import { PlanError } from '../../runner/engine/planner.js';
 import { InventoryError, LimitError } from '../../runner/inventory/index.js';
 import { Redactor } from '../../runner/report/redact.js';
@@ -317,12 +317,9 @@ async function runCase(text: string, args: string[], env: Record<string, string 
   try {
     const { command, rest, options } = parseCli([...args, '-i', inventoryFile], catalogue.options, catalogue.secrets);
     if (command !== 'up' && command !== 'check' && command !== 'verify' && command !== 'run') return { kind: 'other' }; // help, version, list...: nothing is loaded
-    const plan = await preparePlan(
-      { command, recipeNames: rest, options, catalogue, env: { ...env, SSH_AUTH_SOCK: undefined }, noPromptReason: 'fuzz' },
-      options,
-      new Redactor(),
-      () => undefined,
-    );
+    // json: warnings are not printed (the report would carry them).
+    const o = { ...options, json: true };
+    const plan = await runInputs({ command, recipeNames: rest, options: o, catalogue, env: { ...env, SSH_AUTH_SOCK: undefined }, noPromptReason: 'fuzz' }, o, new Redactor());
     // A valid plan: hosts of this inventory, each with an address and a login, and the recipes to run.
     expect(plan.hosts.length).toBeGreaterThan(0);
     for (const h of plan.hosts) {
@@ -385,7 +382,7 @@ describe('fuzzing: generated inventories and flag sets, loaded and planned with 
     for (const [field, value] of [['key', `/tmp/${'x'.repeat(5000)}`], ['key', `${notPem}/id`], ['known_hosts', `/tmp/${'y'.repeat(5000)}/known_hosts`]] as const) {
       writeFileSync(inventoryFile, stringify({ ssh: { key: keyFile, [field]: value }, groups: { lb: { hosts: { lb1: { address: '10.0.0.1' } } }, web: { hosts: { web1: { address: '10.0.0.2' } } } } }));
       const { options } = parseCli(['check', '-i', inventoryFile], catalogue.options, catalogue.secrets);
-      await expect(preparePlan({ command: 'check', options, catalogue, env: {} }, options, new Redactor(), () => undefined)).rejects.toThrow(
+      await expect(runInputs({ command: 'check', options, catalogue, env: {} }, { ...options, json: true }, new Redactor())).rejects.toThrow(
         new RegExp(`^${inventoryFile.replaceAll('.', '\\.')}: ssh\\.${field}: `),
       );
     }
