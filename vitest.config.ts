@@ -4,6 +4,8 @@ import { defineConfig } from 'vitest/config';
 // e2e (the local lab: real Debian hosts in network namespaces, brought up once in globalSetup).
 export default defineConfig({
   test: {
+    // The default summary, then every skipped test with why (a skip under CI=true fails the run).
+    reporters: ['default', './test/support/skip-report.ts'],
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 20_000 } },
       {

@@ -1,7 +1,7 @@
 // Reads an inventory file and turns it into the validated Inventory the runner uses: YAML syntax,
 // then shape (schema.ts), then the rules across hosts, then per-host settings and files on disk.
 // Every problem found in a stage is reported together; later stages run only on a clean earlier one.
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, type Stats } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { InventoryError, formatPath, type Problem } from './errors.js';
@@ -363,14 +363,24 @@ function expandPath(path: string, ctx: Context): string {
   return isAbsolute(path) ? path : resolve(ctx.baseDir, path);
 }
 
+/** statSync that never throws: a name too long, a path through a file (ENOTDIR) or a folder not readable counts
+ * as absent, so it is reported as the field's problem (the fuzz test found ENAMETOOLONG escaping). */
+function statOf(path: string): Stats | undefined {
+  try {
+    return statSync(path, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
+}
+
 function exists(path: string): boolean {
-  return statSync(path, { throwIfNoEntry: false }) !== undefined;
+  return statOf(path) !== undefined;
 }
 
 /** What OpenSSH would refuse, said before connecting. */
 function checkKey(file: string, path: string, ctx: Context): void {
   if (!ctx.checkFiles) return;
-  const st = statSync(file, { throwIfNoEntry: false });
+  const st = statOf(file);
   if (!st) return report(ctx, path, `key file not found: ${file}`);
   if (!st.isFile()) return report(ctx, path, `${file} is not a file; expected a private key file`);
   if (file.endsWith('.pub')) return report(ctx, path, `${file} is a public key; give the private key (${file.slice(0, -4)})`);
@@ -385,9 +395,9 @@ function resolveKnownHosts(given: string | undefined, ctx: Context): string {
   if (given === undefined) return join(ctx.home, '.ssh', 'known_hosts');
   const file = expandPath(given, ctx);
   if (!ctx.checkFiles) return file;
-  const st = statSync(file, { throwIfNoEntry: false });
+  const st = statOf(file);
   if (st && !st.isFile()) report(ctx, 'ssh.known_hosts', `${file} is not a file`);
-  else if (!st && !statSync(dirname(file), { throwIfNoEntry: false })?.isDirectory()) {
+  else if (!st && !statOf(dirname(file))?.isDirectory()) {
     report(ctx, 'ssh.known_hosts', `folder ${dirname(file)} does not exist; create it or fix the path`);
   }
   return file;

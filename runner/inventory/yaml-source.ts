@@ -44,7 +44,9 @@ function firstDuplicateKey(doc: Document): number | undefined {
 
 export function parseYaml(source: string, file: string): Record<string, unknown> {
   const lines = new LineCounter();
-  const doc = parseDocument(source, { uniqueKeys: false, lineCounter: lines });
+  // logLevel error: yaml's own warnings (a list as a mapping key) would go to stderr as Node warnings; the key
+  // then fails the shape check with its name.
+  const doc = parseDocument(source, { uniqueKeys: false, lineCounter: lines, logLevel: 'error' });
   const first = doc.errors[0];
   if (first) {
     const [pos] = first.linePos ?? [];

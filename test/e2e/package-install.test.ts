@@ -1,8 +1,9 @@
 // Issue 21, the installable package: `npm pack`, `npm install -g` of the tarball into a temporary prefix (offline,
 // no dev dependencies, no checkout on the module path), then the installed `haforge` against the labs:
-// --help, version, `up -i` (every host ok) and `check -i` (nothing would change), run from a folder outside the
-// checkout.
-import { existsSync, readFileSync } from 'node:fs';
+// --help, version, `demo` (refused clearly where it cannot make the lab: it would make the shared hflab here),
+// `up -i` (every host ok) and `check -i` (nothing would change), run from a folder outside the checkout.
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { STATS_ENV, e2eLabs, onEach, scratch, stopForeignWebServers, tag } from '../support/e2e-lab.js';
@@ -43,6 +44,17 @@ describe.skipIf(Boolean(skip))('the packed package, installed with npm install -
     const { version } = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
     const v = await haforge(['version'], opts());
     expect(v.stdout.trim(), summary(v)).toBe(`haforge ${version}`);
+  });
+
+  test('haforge demo: the lab code is in the bundle; refused in one line without root, and with -i', async () => {
+    // As nobody (its lab needs root): the prefix made readable for the test.
+    chmodSync(path.dirname(pkg.prefix), 0o755);
+    const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', pkg.bin, 'demo'], { cwd: '/', env: { ...pkg.env, CI: 'true' }, encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr).toBe('haforge: `haforge demo` needs root: the local lab uses network namespaces (sudo haforge demo)\n');
+    const withInv = await haforge(['demo', '-i', '/nonexistent.yaml'], opts());
+    expect(withInv.code, summary(withInv)).toBe(2);
+    expect(withInv.stderr).toMatch(/`haforge demo` runs on the local lab; for your own inventory: haforge up -i FILE/);
   });
 
   test('up -i, then check -i, against the labs (Debian 12 and 13)', async () => {
