@@ -2,7 +2,8 @@
 // checks, with every var the option registry declares typed. For YAML editors, e.g. a first line
 // `# yaml-language-server: $schema=./haforge.schema.json`.
 import * as z from 'zod/mini';
-import { optionMeta, type OptionSpec } from './option.js';
+import type { OptionSpec } from './option.js';
+import { optionMeta } from './option-schema.js';
 import { typedInventorySchema } from './schema.js';
 
 export function inventoryJsonSchema(options: readonly OptionSpec[]): Record<string, unknown> {

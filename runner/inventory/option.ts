@@ -1,8 +1,7 @@
 // The option registry's entry: one declaration per inventory var and per flag. Everything else is generated
-// from these: the zod check of a value (and through it the JSON Schema), the flag parser, the wizard's answer
+// from these: the check of a value (here; as zod and JSON Schema in option-schema.ts), the flag parser, the wizard's answer
 // checks, `haforge help vars`. The entries themselves live with what reads them (recipes/options.ts for the
 // recipe options, runner/cli/flags.ts for the runner's flags, group-options.ts for groups.NAME keys).
-import * as z from 'zod/mini';
 import { describe } from './errors.js';
 
 export type OptionValue = string | boolean | number;
@@ -65,51 +64,34 @@ export function expectedOf(o: OptionSpec): string {
   }
 }
 
-export const SERIAL = 'a number of hosts (1 or more) or a percentage ("1%" to "100%")';
-const PERCENT_SERIAL = /^(100|[1-9][0-9]?)%$/;
+const SERIAL = 'a number of hosts (1 or more) or a percentage ("1%" to "100%")';
+/** A share of a group, as `serial` takes it: "1%" to "100%". */
+export const PERCENT_SERIAL = /^(100|[1-9][0-9]?)%$/;
 
-/** Descriptions and defaults of the options' schemas, for the JSON Schema (z.toJSONSchema's `metadata`). */
-export const optionMeta = z.registry<{ description: string; default?: OptionValue }>();
-
-/** zod option: our words instead of zod's. */
-const expect = (what: string) => ({ error: () => what });
-
-function build(o: OptionSpec): z.ZodMiniType {
-  const what = expectedOf(o);
-  const meta = { description: o.description, ...(o.default !== undefined ? { default: o.default } : {}) };
+/** Whether a value is what the option holds. Plain code, no zod: the flag parser runs it at every start, and zod
+ * loads only with the inventory. option-schema.ts makes the same rules a zod schema (and a JSON Schema); the
+ * registry's tests hold the two to the same answers. */
+function fits(o: OptionSpec, v: unknown): boolean {
+  const int = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x);
   switch (o.type) {
     case 'boolean':
-      return z.boolean(expect(what)).register(optionMeta, meta);
-    case 'number': {
-      const min = o.min ?? 0;
-      const max = o.max ?? Number.MAX_SAFE_INTEGER;
-      return z.int(expect(what)).check(z.minimum(min, expect(what)), z.maximum(max, expect(what))).register(optionMeta, meta);
-    }
+      return typeof v === 'boolean';
+    case 'number':
+      return int(v) && v >= (o.min ?? 0) && v <= (o.max ?? Number.MAX_SAFE_INTEGER);
     case 'serial':
-      return z
-        .union([z.int(expect(what)).check(z.minimum(1, expect(what))), z.string(expect(what)).check(z.regex(PERCENT_SERIAL, expect(what)))], expect(what))
-        .register(optionMeta, meta);
+      return (int(v) && v >= 1) || (typeof v === 'string' && PERCENT_SERIAL.test(v));
     case 'string':
-      if (o.choices) return z.enum(o.choices as [string, ...string[]], expect(what)).register(optionMeta, meta);
-      // A string of the wrong type says "a string"; a string that breaks the pattern says what it allows.
-      return z.string(expect('a string')).check(z.regex(o.pattern?.regex ?? /^/, expect(what))).register(optionMeta, meta);
+      if (typeof v !== 'string') return false;
+      return o.choices ? o.choices.includes(v) : (o.pattern?.regex.test(v) ?? true);
   }
-}
-
-const schemas = new WeakMap<OptionSpec, z.ZodMiniType>();
-
-/** The zod schema of one option's value, made once per declaration. */
-export function optionSchema(o: OptionSpec): z.ZodMiniType {
-  let s = schemas.get(o);
-  if (!s) schemas.set(o, (s = build(o)));
-  return s;
 }
 
 /** What is wrong with one value of a known option ("expected ..., found ..."), or undefined. */
 export function badValue(o: OptionSpec, v: unknown): string | undefined {
-  const result = optionSchema(o).safeParse(v);
-  if (result.success) return undefined;
-  return `expected ${result.error.issues[0]?.message ?? expectedOf(o)}, found ${describe(v)}`;
+  if (fits(o, v)) return undefined;
+  // A string option given another type says "a string" (unless it has choices: those say themselves).
+  const what = o.type === 'string' && !o.choices && typeof v !== 'string' ? 'a string' : expectedOf(o);
+  return `expected ${what}, found ${describe(v)}`;
 }
 
 /** A flag's (or an environment variable's) text as the option's value: numbers and serial counts are read as

@@ -7,7 +7,8 @@ import { isIP } from 'node:net';
 import * as z from 'zod/mini';
 import { closest, describe, formatPath, type Problem } from './errors.js';
 import { groupOptions } from './group-options.js';
-import { expectedOf, isVar, optionSchema, type OptionSpec } from './option.js';
+import { expectedOf, isVar, type OptionSpec } from './option.js';
+import { optionSchema } from './option-schema.js';
 
 const [serialOption, maxFailOption] = groupOptions as [OptionSpec, OptionSpec];
 
