@@ -15,10 +15,18 @@ const ENTRY = join(SNAPSHOT, 'haforge.mjs');
 
 /** Builds the snapshot: what `npm run build` makes, plus the two lines bin/haforge.mjs adds to run it. */
 export function buildSnapshot(): string {
-  rmSync(SNAPSHOT, { recursive: true, force: true });
-  execFileSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--outdir', SNAPSHOT], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
-  writeFileSync(ENTRY, "const { main } = await import('./main.js');\nprocess.exitCode = await main(process.argv.slice(2));\n");
+  buildInto(ROOT, SNAPSHOT);
   return SNAPSHOT;
+}
+
+/** scripts/build.mjs of the checkout at `source` into `dir` (inside this project, so the bundle's externals resolve
+ * from its node_modules), plus the entry: returns the entry. */
+export function buildInto(source: string, dir: string): string {
+  const entry = join(dir, 'haforge.mjs');
+  rmSync(dir, { recursive: true, force: true });
+  execFileSync(process.execPath, [join(source, 'scripts', 'build.mjs'), '--outdir', dir], { cwd: source, stdio: ['ignore', 'ignore', 'inherit'] });
+  writeFileSync(entry, "const { main } = await import('./main.js');\nprocess.exitCode = await main(process.argv.slice(2));\n");
+  return entry;
 }
 
 export function removeSnapshot(): void {
@@ -43,13 +51,15 @@ export interface HaforgeOptions {
   fromSource?: boolean;
   /** More environment (the bench's own folder for the connection keeper's socket). */
   env?: Record<string, string>;
+  /** Another build's entry (bench/revision.ts: the build of an earlier commit, measured side by side). */
+  entry?: string;
 }
 
 /** haforge ARGS, unattended (CI=true, as in a pipeline), with the stats password from the environment. */
 export async function haforge(args: string[], o: HaforgeOptions): Promise<HaforgeRun> {
   const rssFile = join(ROOT, 'node_modules', '.cache', `haforge-bench-rss-${process.pid}`);
   rmSync(rssFile, { force: true });
-  const entry = o.fromSource ? join(ROOT, 'bin', 'haforge.mjs') : ENTRY;
+  const entry = o.fromSource ? join(ROOT, 'bin', 'haforge.mjs') : (o.entry ?? ENTRY);
   const r = await timed(process.execPath, ['--import', RSS_HOOK, entry, ...args], {
     log: o.log,
     label: o.label,

@@ -6,14 +6,15 @@
 //   npm run bench -- --help
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { appendFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { labDown, labUp, aptCacheDirOf, type LabInfo } from './labs.js';
 import { sha512Crypt } from '../recipes/lib/crypt.js';
 import { ansible, ensureAnsible, haproxyCfgFor, prepareAnsibleLab, stopControlMasters, type AnsibleConfig, type AnsibleLab } from './ansible.js';
 import { buildSnapshot, haforge, removeSnapshot, type HaforgeRun } from './haforge.js';
+import { helpExit, runBench, whole } from './main.js';
 import { stopRunning } from './proc.js';
 import { cell, markdownTable, mb, median, ratio, secs, speedup } from './stats.js';
 
@@ -67,16 +68,8 @@ function options(argv: string[]): Options {
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
-  if (values.help) {
-    process.stdout.write(`${HELP}\n`);
-    process.exit(0);
-  }
-  const n = (v: string | undefined, d: number, min = 1) => {
-    if (v === undefined) return d;
-    const x = Number(v);
-    if (!Number.isInteger(x) || x < min) throw new Error(`expected a whole number >= ${min}, found ${v}`);
-    return x;
-  };
+  helpExit(values.help, HELP);
+  const n = whole;
   if (values.suite !== 'bookworm' && values.suite !== 'trixie') throw new Error('--suite must be bookworm or trixie');
   if (!/^\d{1,3}\.\d{1,3}$/.test(values.subnet)) throw new Error('--subnet takes A.B (the labs use A.B.70-72)');
   const q = values.quick;
@@ -130,15 +123,8 @@ function cached(name: string, prefixes: string[]): boolean {
   return found.size === prefixes.length;
 }
 
-async function main(): Promise<number> {
+async function main(work: string, log: string): Promise<number> {
   const o = options(process.argv.slice(2));
-  if (process.getuid?.() !== 0) {
-    process.stderr.write('bench: the lab needs root (network namespaces, mounts)\n');
-    return 2;
-  }
-  const work = mkdtempSync(join(tmpdir(), 'haforge-bench-'));
-  const log = join(work, 'bench.log');
-  writeFileSync(log, '');
   const note = (line: string) => appendFileSync(log, `${line}\n`);
   say(`haforge benchmark; log: ${log}`);
   // One build for the whole bench (npm run build's bundle), so every run measures the same code.
@@ -419,10 +405,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    process.stderr.write(`bench: ${(e as Error).stack ?? String(e)}\n`);
-    process.exit(1);
-  },
-);
+runBench('haforge-bench', main);

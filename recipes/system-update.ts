@@ -45,7 +45,9 @@ const upgrade: Step = {
     if (!opt<boolean>(h, 'apt_upgrade')) return { state: 'skip', reason: 'apt_upgrade is off' };
     const fresh = await h.run(UPGRADE_FRESH);
     if (fresh.code === 0) return { state: 'ok', note: 'nothing new since the last upgrade' };
-    const sim = await h.sh('apt-get -s -q -o Debug::NoLocking=1 dist-upgrade');
+    // The binary caches empty: apt builds them in memory, so a check never writes /var/cache/apt/*pkgcache.bin
+    // (it did on a host whose cache was missing or older than its lists; seen by the e2e snapshot).
+    const sim = await h.sh("apt-get -s -q -o Debug::NoLocking=1 -o Dir::Cache::pkgcache='' -o Dir::Cache::srcpkgcache='' dist-upgrade");
     const pkgs = [...sim.matchAll(/^Inst (\S+)/gm)].map((m) => m[1]!);
     // Nothing to upgrade: only the stamp is renewed (by apply, never by a check), so the next run skips the simulation.
     if (pkgs.length === 0) return { state: 'change', bookkeeping: true, note: 'all packages up to date' };

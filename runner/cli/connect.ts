@@ -2,6 +2,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { connect, isTransportError } from '../transport/index.js';
+import { JumpPool } from '../transport/jump-pool.js';
 import { keptConnect, type KeeperSpec } from '../transport/keeper/client.js';
 import { keeperSocketPath } from '../transport/keeper/socket-path.js';
 import type { AuthConfig, ConnectOptions, HostKeyPolicy, Remote } from '../transport/types.js';
@@ -31,28 +32,22 @@ export function connector(o: ConnectorOptions): (spec: HostSpec) => Promise<Remo
   const knownHostsFile = o.inventory.knownHostsFile ?? join(homedir(), '.ssh', 'known_hosts');
   // New known_hosts lines are hashed when the user's ssh hashes them (Lower (e), issue 21): read once per run.
   let hashing: Promise<boolean> | undefined;
+  const jumps = new JumpPool();
+  const byName = new Map(o.inventory.hosts.map((h) => [h.name, h]));
   return async (spec) => {
     hashing ??= hashKnownHostsSetting(o.sshConfigFiles);
-    const auth: AuthConfig =
-      spec.auth.kind === 'key'
-        ? { kind: 'key', keyFile: spec.auth.keyFile }
-        : spec.auth.kind === 'agent'
-          ? { kind: 'agent', socket: process.env.SSH_AUTH_SOCK }
-          : { kind: 'password', password: o.secrets.byEnv[`inventory:${spec.name}`] ?? o.secrets.byEnv[spec.auth.passwordEnv] ?? '' };
-    const opts: ConnectOptions = {
-      name: spec.name,
-      address: spec.address,
-      port: spec.port,
-      user: spec.user,
-      auth,
-      sudoPassword: spec.sudoPasswordEnv ? o.secrets.byEnv[spec.sudoPasswordEnv] : undefined,
-      knownHostsFile,
-      systemKnownHostsFiles: o.systemKnownHostsFiles ?? SYSTEM_KNOWN_HOSTS,
-      hashKnownHosts: await hashing,
-      hostKeyPolicy: o.policy,
-      askHostKey: o.askHostKey,
-      connectTimeoutMs: o.connectTimeoutS * 1000,
-    };
+    const base = { knownHostsFile, systemKnownHostsFiles: o.systemKnownHostsFiles ?? SYSTEM_KNOWN_HOSTS, hashKnownHosts: await hashing };
+    const opts: ConnectOptions = { ...base, ...hostOptions(spec, o) };
+    if (spec.jump?.length) {
+      // A hop that is an inventory host logs in as that host does; any other with the target's login method.
+      const chain = spec.jump.map((hop): ConnectOptions => {
+        const inv = hop.host ? byName.get(hop.host) : undefined;
+        const login = inv ? hostOptions(inv, o) : { ...hostOptions(spec, o), sudoPassword: undefined };
+        return { ...base, ...login, name: inv?.name ?? hop.address, address: hop.address, port: hop.port, user: hop.user };
+      });
+      // Not through the connection keeper: it keeps direct connections only.
+      return jumps.connect(opts, chain);
+    }
     // A kept connection cannot stop to ask about a host key: asking runs connect directly.
     const keeper = o.policy === 'ask' ? undefined : keeperOf(o);
     if (!keeper) return connect(opts);
@@ -75,6 +70,27 @@ function keeperOf(o: ConnectorOptions): KeeperSpec | undefined {
     giveUpKeeping(o, (e as Error).message);
     return undefined;
   }
+}
+
+/** What connects to one inventory host: address, login, sudo, host key rules and time limit. */
+function hostOptions(spec: HostSpec, o: ConnectorOptions): Omit<ConnectOptions, 'knownHostsFile'> {
+  const auth: AuthConfig =
+    spec.auth.kind === 'key'
+      ? { kind: 'key', keyFile: spec.auth.keyFile }
+      : spec.auth.kind === 'agent'
+        ? { kind: 'agent', socket: process.env.SSH_AUTH_SOCK }
+        : { kind: 'password', password: o.secrets.byEnv[`inventory:${spec.name}`] ?? o.secrets.byEnv[spec.auth.passwordEnv] ?? '' };
+  return {
+    name: spec.name,
+    address: spec.address,
+    port: spec.port,
+    user: spec.user,
+    auth,
+    sudoPassword: spec.sudoPasswordEnv ? o.secrets.byEnv[spec.sudoPasswordEnv] : undefined,
+    hostKeyPolicy: o.policy,
+    askHostKey: o.askHostKey,
+    connectTimeoutMs: o.connectTimeoutS * 1000,
+  };
 }
 
 /** From now on this process connects directly; said once. */

@@ -21,7 +21,9 @@ export async function runDemo(req: Omit<PlanRequest, 'command'>): Promise<number
   if (process.getuid?.() !== 0) throw new UsageError('`haforge demo` needs root: the local lab uses network namespaces (sudo haforge demo)');
   const say = (line: string) => !o.json && process.stderr.write(`${line}\n`);
   const { labUp } = await import('../lab/up.js');
-  const lab = await labUp({ log: say });
+  // HAFORGE_DEMO_LAB: another lab's name (checked by labUp like --name), so tests can run the demo on a lab of
+  // their own; people get the default one.
+  const lab = await labUp({ log: say, ...(process.env.HAFORGE_DEMO_LAB ? { name: process.env.HAFORGE_DEMO_LAB } : {}) });
   say(lab.alreadyUp ? `lab ${lab.name} is up` : `started the local lab ${lab.name} in ${lab.seconds.toFixed(1)} s`);
   const inventory = join(lab.stateDir, 'inventory.yaml');
   const passwordFile = statsPasswordFile(lab.stateDir);

@@ -6,7 +6,7 @@ import { connect } from '../transport/index.js';
 import { serveKeeper } from '../transport/keeper/server.js';
 import { stopKeeper } from '../transport/keeper/client.js';
 import { keeperSocketPath } from '../transport/keeper/socket-path.js';
-import { backgroundEnv, haforgeBin } from './self.js';
+import { backgroundEnv, haforgeBin } from '../self.js';
 
 /** Starts `haforge keeper serve` detached: it outlives this run by idleS seconds. */
 export function startKeeper(socketPath: string, idleS: number): void {

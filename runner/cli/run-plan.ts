@@ -1,48 +1,16 @@
-// up / run / check / verify (and the wizard's run): inventory -> hosts -> plan -> secrets -> host keys ->
-// execute -> recap. Exit 0, 1, 2 or 130. Everything a person may be asked (secrets, unknown host keys) is
-// asked before the live view starts; unattended, a missing answer is exit 2 before any host is touched.
+// up / run / check / verify (and the demo's and the wizard's runs), in three phases of their own: the input
+// (run-inputs: inventory, vars, secrets), host keys (run-connect), execution and recap (run-execute). Exit 0, 1,
+// 2 or 130. Everything a person may be asked is asked before the live view starts; unattended, a missing answer
+// is exit 2 before any host is touched. This module only orders the phases and writes the outcome.
 import chalk from 'chalk';
-import { loadInventory, selectHosts } from '../inventory/index.js';
-import type { Inventory } from '../inventory/types.js';
 import type { ExecuteResult } from '../engine/executor.js';
-import { appliesTo, planRecipes } from '../engine/planner.js';
-import type { Recipe, RunOption, SecretSpec } from '../engine/types.js';
 import { Redactor } from '../report/redact.js';
 import { jsonReport } from '../report/json.js';
-import type { CliOptions } from './args.js';
-import { gatherSecrets, type Prompter } from './secrets.js';
 import { UsageError } from './errors.js';
-import { chooseInventory } from './default-inventory.js';
-import { checkVars, resolveFileVars, type Preflight } from './check-vars.js';
-import { ciIsSet } from './interaction.js';
+import { runInputs } from './run-inputs.js';
+import type { PlanRequest } from './run-request.js';
 
-export interface Catalogue {
-  recipes: readonly Recipe[];
-  options: readonly RunOption[];
-  secrets: readonly SecretSpec[];
-  /** Vars recipes read that are not flags (web_port, ...): checked like options. */
-  hostVars?: readonly RunOption[];
-  /** Checks a host's vars before any connection; returns a problem to report with exit 2. */
-  preflight?: Preflight;
-}
-
-export interface PlanRequest {
-  command: 'up' | 'run' | 'check' | 'verify';
-  recipeNames?: string[];
-  options: CliOptions;
-  catalogue: Catalogue;
-  /** An inventory already parsed (the wizard's); otherwise -i or $HAFORGE_INVENTORY. */
-  inventory?: Inventory;
-  /** Files read for secrets nothing else supplies (the demo lab's stats password). */
-  fallbackSecretFiles?: Record<string, string>;
-  /** Where secrets are read from (default process.env); the wizard passes the answers it collected. */
-  env?: NodeJS.ProcessEnv;
-  /** Present when a person can answer prompts. */
-  prompt?: Prompter;
-  confirm?: (message: string) => Promise<boolean>;
-  /** Why nobody is asked (for the messages of missing answers). */
-  noPromptReason?: string;
-}
+export type { Catalogue, PlanRequest } from './run-request.js';
 
 export async function runPlan(req: PlanRequest): Promise<number> {
   const started = Date.now();
@@ -58,85 +26,12 @@ export async function runPlan(req: PlanRequest): Promise<number> {
     return exitCode;
   };
   try {
-    const inventory = req.inventory ?? loadInventory(chooseInventory(o.inventory));
-    if (!o.json) for (const w of inventory.warnings) process.stderr.write(`${chalk.yellow('warning:')} ${w}\n`);
-    resolveFileVars(inventory, req.catalogue.options);
-    const hosts = selectHosts(inventory, o.limit);
-    const names = req.command === 'verify' ? ['verify'] : req.command === 'run' ? req.recipeNames : undefined;
-    const recipes = planRecipes(req.catalogue.recipes, names, { withDeps: o.withDeps });
-    const varWarnings = await checkVars(inventory, hosts, req.catalogue.options, o.vars, req.catalogue.preflight, req.catalogue.hostVars);
-    if (!o.json) for (const w of varWarnings) process.stderr.write(`${chalk.yellow('warning:')} ${w}\n`);
-    const vars = { ...inventory.vars, ...o.vars };
-    for (const opt of req.catalogue.options) if (vars[opt.name] === undefined && opt.default !== undefined) vars[opt.name] = opt.default;
-    const secrets = await gatherSecrets({
-      hosts,
-      specs: req.catalogue.secrets.filter((s) => s.neededBy.some((n) => recipes.some((r) => r.name === n))),
-      vars,
-      files: o.secretFiles,
-      fallbackFiles: req.fallbackSecretFiles,
-      env: req.env ?? process.env,
-      prompt: req.prompt,
-      noPromptReason: req.noPromptReason,
-      redactor,
-    });
-
+    const inputs = await runInputs(req, o, redactor);
     // Loaded only now: a run that stops on a missing answer never pays for SSH, listr2 and the executor.
-    const [{ execute }, { connector }, { settleHostKeys }, { createLiveView }, { renderChanges, renderRecap }] = await Promise.all([
-      import('../engine/executor.js'),
-      import('./connect.js'),
-      import('./host-keys.js'),
-      import('../report/live.js'),
-      import('../report/recap.js'),
-    ]);
-    const inv = inventory;
-    const connectWith = (policy: 'strict' | 'accept-new' | 'ask', askHostKey?: (host: string, fp: string) => Promise<boolean>) =>
-      connector({ inventory: inv, secrets, policy, askHostKey, connectTimeoutS: o.connectTimeoutS, keepConnectionsS: o.keepConnectionsS, warn: (l) => process.stderr.write(`haforge: ${l}\n`) });
-    await settleHostKeys({
-      hosts: hosts.filter((h) => recipes.some((r) => appliesTo(r, h.groups))),
-      inventory,
-      acceptNew: o.acceptNewHostKeys,
-      confirm: req.confirm,
-      connect: (spec, policy, ask) => connectWith(policy, ask)(spec),
-      concurrency: o.concurrency,
-    });
-
-    const mode = o.json ? 'silent' : process.stdout.isTTY && !ciIsSet() ? 'tty' : 'lines';
-    const view = createLiveView(hosts.map((h) => h.name), mode, { verbose: o.verbose, redactor });
-    const abort = new AbortController();
-    const onSigint = () => {
-      if (abort.signal.aborted) process.exit(130);
-      abort.abort();
-      if (!o.json) process.stderr.write(`\n${chalk.yellow('interrupted:')} no new steps will start; steps in flight finish (Ctrl-C again to quit now)\n`);
-    };
-    process.on('SIGINT', onSigint);
-    try {
-      run = await execute({
-        recipes, hosts, inventory,
-        // Host keys were settled above: anything still unknown now is refused, never asked under the live view.
-        connect: connectWith(o.acceptNewHostKeys ? 'accept-new' : 'strict'),
-        concurrency: o.concurrency,
-        dryRun: o.dryRun,
-        commandTimeoutMs: o.commandTimeoutS * 1000,
-        overrides: o.vars,
-        secrets: secrets.recipe,
-        checkRequires: req.command === 'run' && !o.withDeps,
-        rollout: { groups: inventory.rollout, all: { serial: o.serial, maxFailPercentage: o.maxFailPercentage } },
-        signal: abort.signal,
-        events: view.events,
-      });
-    } finally {
-      process.off('SIGINT', onSigint);
-    }
-    await view.done;
-    const exitCode = run.interrupted ? 130 : run.hosts.some((h) => h.status === 'failed') ? 1 : 0;
-    if (!o.json) {
-      if (o.dryRun) {
-        const changes = renderChanges(run.results);
-        if (changes) process.stdout.write(`${redactor.redact(changes)}\n`);
-      }
-      process.stdout.write(`${redactor.redact(renderRecap(run, { dryRun: o.dryRun, totalMs: Date.now() - started }))}\n`);
-    }
-    return finish(exitCode);
+    const [{ settledConnector }, { executeRun }] = await Promise.all([import('./run-connect.js'), import('./run-execute.js')]);
+    const connect = await settledConnector(inputs, o, req.confirm);
+    run = await executeRun(req, o, inputs, connect, redactor, started);
+    return finish(run.interrupted ? 130 : run.hosts.some((h) => h.status === 'failed') ? 1 : 0);
   } catch (err) {
     const code = (err as { exitCode?: unknown }).exitCode;
     if (code === 2 || err instanceof UsageError) return finish(2, (err as Error).message);

@@ -4,6 +4,7 @@ import { statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { formatPath } from './errors.js';
 import { report, warn, type Context } from './load-context.js';
+import type { JumpSetting } from './jumps.js';
 import type { Layout } from './layout.js';
 import type { InventoryInput, SshInput } from './schema.js';
 import type { AuthSpec, HostSpec, Vars } from './types.js';
@@ -22,7 +23,7 @@ interface Layer {
 }
 
 /** Connection settings merge host over groups (later group in file order wins) over global. */
-export function resolveHost(name: string, layout: Layout, data: InventoryInput, ctx: Context): HostSpec {
+export function resolveHost(name: string, layout: Layout, data: InventoryInput, ctx: Context, jumps: Map<string, JumpSetting>): HostSpec {
   const def = layout.defs.get(name)!;
   const groups = layout.groupsOf.get(name) ?? [];
   const layers: Layer[] = [
@@ -35,6 +36,8 @@ export function resolveHost(name: string, layout: Layout, data: InventoryInput, 
     return layer && { value: layer.ssh[key]!, path: formatPath([...layer.at, key]) };
   };
 
+  const jump = pick('jump');
+  if (jump) jumps.set(name, jump);
   const user = pick('user')?.value ?? DEFAULT_USER;
   const sudoSetting = pick('sudo');
   // root never needs sudo (and a fresh Debian may not have it); anyone else needs it for root work.

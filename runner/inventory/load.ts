@@ -9,7 +9,8 @@ import { dirname, resolve } from 'node:path';
 import { InventoryError, formatPath, type Problem } from './errors.js';
 import { resolveHost, resolveKnownHosts } from './host-settings.js';
 import { checkEndpoints, readGroups, type Layout } from './layout.js';
-import type { Context } from './load-context.js';
+import { report, type Context } from './load-context.js';
+import { resolveJumps, type JumpSetting } from './jumps.js';
 import { checkShape, type InventoryInput } from './schema.js';
 import type { Inventory, Rollout, Serial } from './types.js';
 import { checkSize, parseYaml } from './yaml-source.js';
@@ -59,8 +60,10 @@ export function parseInventory(source: string, opts: ParseOptions = {}): Invento
   const layout = readGroups(data, ctx);
   if (ctx.problems.size) throw fail([...ctx.problems.values()]);
 
-  const hosts = layout.order.map((name) => resolveHost(name, layout, data, ctx));
+  const jumpSettings = new Map<string, JumpSetting>();
+  const hosts = layout.order.map((name) => resolveHost(name, layout, data, ctx, jumpSettings));
   checkEndpoints(hosts, layout, ctx);
+  resolveJumps(hosts, jumpSettings, (path, message) => report(ctx, path, message));
   const varPaths = Object.fromEntries(layout.order.map((name) => [name, varPathsOf(name, layout, data)]));
   const knownHostsFile = resolveKnownHosts(data.ssh?.known_hosts, ctx);
   if (ctx.problems.size) throw fail([...ctx.problems.values()]);

@@ -31,6 +31,7 @@ const VARS = 'a mapping of variables';
 const anyVars = z.nullable(z.record(z.string(), z.unknown(), expect(VARS)));
 const nonEmpty = (what: string) => z.string(expect(what)).check(z.minLength(1, expect(what)));
 const address = z.string(expect(ADDRESS)).check(z.refine(isAddress, expect(ADDRESS)));
+const JUMP = 'a jump host ([user@]host[:port], several separated by commas), or none';
 const SERIAL = expectedOf(serialOption);
 const PERCENT = expectedOf(maxFailOption);
 /** Ansible's `serial`: hosts per batch, as a count or a share of the group. */
@@ -55,6 +56,7 @@ const sshKeys = {
   password: z.optional(z.string(expect('a string')).check(z.minLength(1, expect('a non-empty string')))),
   sudo: z.optional(bool),
   sudo_password_env: z.optional(envName),
+  jump: z.optional(z.union([text(JUMP), z.array(text(JUMP), expect(JUMP))], expect(JUMP))),
 };
 
 /** The file's shape with `vars` as given: a mapping of anything (loading), or typed by the registry (JSON Schema). */

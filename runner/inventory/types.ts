@@ -21,6 +21,17 @@ export interface HostSpec {
   groups: string[];
   /** Merged: host over group over global. */
   vars: Vars;
+  /** Jump hosts to reach it through (ssh -J), the first hop first; none: connected directly. */
+  jump?: JumpHopSpec[];
+}
+
+/** One jump host, resolved: an inventory host (its own connection settings) or an address with the target's login. */
+export interface JumpHopSpec {
+  address: string;
+  port: number;
+  user: string;
+  /** The inventory host it is, when it is one: its login method is used. */
+  host?: string;
 }
 
 /** Hosts per batch: a count, or a share of the group ("25%"). */

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { MIRROR_HOST, PROXY_PORT } from './paths.js';
 import { killIfOurs, tcpAnswers, waitFor, alive } from './proc.js';
 import { LabError } from './preflight.js';
-import { backgroundEnv, haforgeBin } from '../cli/self.js';
+import { backgroundEnv, haforgeBin } from '../self.js';
 
 /** What marks the proxy's command line (with its state folder) so a recorded PID is only ever ours. */
 export const PROXY_MARK = 'serve-proxy';

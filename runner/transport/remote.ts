@@ -6,7 +6,8 @@ import { driveChannel, withRemoteTimeout } from './exec.js';
 import { Semaphore } from './semaphore.js';
 import { newSudoMarkers, sudoWrap } from './sudo.js';
 import { finishFromStaging, finishInPlace, tempBeside, tempName } from './upload-plan.js';
-import type { Remote, RunOptions, RunResult, UploadOptions } from './types.js';
+import type { Duplex } from 'node:stream';
+import type { Remote, RunOptions, RunResult, Tunnel, UploadOptions } from './types.js';
 
 /** The part of ssh2-promise's SSHConnection we use (its class is not exported as a type we can name). */
 export interface SshConnectionLike {
@@ -30,7 +31,7 @@ export interface SshRemoteInit {
 
 const OPEN_RETRY_DELAYS_MS = [5, 10, 20, 40, 80, 160, 320];
 
-export class SshRemote implements Remote {
+export class SshRemote implements Remote, Tunnel {
   readonly name: string;
   readonly isRoot: boolean;
   private readonly channels: Semaphore;
@@ -139,6 +140,33 @@ export class SshRemote implements Remote {
       }
     } finally {
       release();
+    }
+  }
+
+  /** A channel to address:port opened by this host (ssh -J): the jump host's sshd makes the TCP connection. A
+   * target that does not answer (a bastion's TCP connect can wait minutes) is given up after timeoutMs. */
+  async forward(address: string, port: number, timeoutMs: number): Promise<Duplex> {
+    this.assertOpen();
+    let timer: NodeJS.Timeout | undefined;
+    const open = call<ClientChannel>((cb) => this.#o.client.forwardOut('127.0.0.1', 0, address, port, cb));
+    const late = new Promise<never>((_ok, fail) => {
+      timer = setTimeout(() => fail(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
+    });
+    try {
+      const channel = await Promise.race([open, late]);
+      // When the target hangs up (sshd's MaxStartups drops it, say) the channel ends but need not close: ssh2
+      // then stops its handshake timer at 'end' and waits for a 'close' that never comes. Closing it here
+      // turns that into "connection closed during the handshake".
+      channel.once('end', () => channel.destroy());
+      return channel;
+    } catch (e) {
+      // A channel that opens after all is closed at once, not left on the jump connection.
+      open.then((ch) => ch.close(), () => undefined);
+      if (this.lost) throw new TransportError('disconnected', `connection to jump host ${this.name} was lost`);
+      const why = errorFields(e).message.replace(/^\(SSH\) Channel open failure: /, '') || 'refused';
+      throw new TransportError('unreachable', `cannot reach ${address}:${port} through jump host ${this.name}: ${why}`);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

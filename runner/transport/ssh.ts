@@ -8,12 +8,12 @@ import { errorFields, TransportError } from './errors.js';
 import { createHostKeyVerifier, preferredHostKeyAlgorithms, where } from './host-key-check.js';
 import { appendKnownHost, fingerprint, readKnownHostsFiles, type KnownHostEntry } from './known-hosts.js';
 import { SshRemote, type SshConnectionLike } from './remote.js';
-import type { AuthConfig, ConnectOptions, Remote } from './types.js';
+import type { AuthConfig, ConnectOptions, Remote, Tunnel } from './types.js';
 
 /** Connects and authenticates. Under the 'ask' policy an unknown key ends the first attempt (ssh2's
  * handshake timeout would run out while a person reads the question); askHostKey is asked, the key is
  * recorded if accepted, and a second connection is made that must show that same key. */
-export async function connect(opts: ConnectOptions): Promise<Remote> {
+export async function connect(opts: ConnectOptions): Promise<Remote & Tunnel> {
   const cap = opts.maxChannels ?? 8;
   if (!Number.isInteger(cap) || cap < 1) throw new RangeError(`maxChannels must be a positive integer, got ${cap}`);
   try {
@@ -46,7 +46,7 @@ class UnknownHostKeyAsk extends Error {
 
 let connectionSeq = 0;
 
-async function connectOnce(opts: ConnectOptions): Promise<Remote> {
+async function connectOnce(opts: ConnectOptions): Promise<Remote & Tunnel> {
   let entries: KnownHostEntry[];
   try {
     entries = await readKnownHostsFiles([opts.knownHostsFile, ...(opts.systemKnownHostsFiles ?? [])]);
@@ -84,7 +84,10 @@ async function connectOnce(opts: ConnectOptions): Promise<Remote> {
   };
   // Our own socket, so Nagle is off from the first byte: set after the handshake, it left a delayed-ACK stall
   // (about 40 ms) inside every authentication. ssh2 still owns it: it waits for 'connect', times out, reports errors.
-  config.sock = tcpConnect({ host: opts.address, port: opts.port, noDelay: true });
+  // Behind a jump host the socket is a channel of the jump's connection (its own TCP socket has Nagle off).
+  config.sock = opts.via
+    ? await opts.via.forward(opts.address, opts.port, opts.connectTimeoutMs)
+    : tcpConnect({ host: opts.address, port: opts.port, noDelay: true });
 
   const ssh = new SSH2Promise(config);
   // ssh2-promise rejects with the LAST error ssh2 reported; after a handshake timeout that is "Connection

@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 // The transport's contract: what the engine may ask of one host. Nothing here knows what a recipe is.
 
 export interface RunResult {
@@ -43,6 +44,13 @@ export interface Remote {
   close(): Promise<void>;
 }
 
+/** A connection other connections are tunnelled through (a jump host, ProxyJump): a direct-tcpip channel to
+ * address:port, opened by the jump host's sshd. */
+export interface Tunnel {
+  readonly name: string;
+  forward(address: string, port: number, timeoutMs: number): Promise<Duplex>;
+}
+
 export type AuthConfig =
   | { kind: 'key'; keyFile: string; passphrase?: string }
   | { kind: 'agent'; socket?: string }
@@ -73,6 +81,8 @@ export interface ConnectOptions {
   becomeRoot?: boolean;
   /** Write new known_hosts entries hashed (`|1|...`), like OpenSSH's HashKnownHosts. Default false. */
   hashKnownHosts?: boolean;
+  /** Reach the host through this jump host's connection instead of a TCP connection from here. */
+  via?: Tunnel;
   /** Also trusted, never written: ssh's global files (/etc/ssh/ssh_known_hosts, ..._known_hosts2). Default none. */
   systemKnownHostsFiles?: readonly string[];
 }

@@ -165,6 +165,18 @@ const cases: Case[] = [
     says: ['inv.yaml: groups.lb.hosts: no host; add the load balancer host'],
   },
   {
+    name: 'a jump loop (web1 via web2 via web1)',
+    args: ['up', '-i', 'INV'],
+    inv: inventory({ web: 'web1: { address: 127.0.0.1, port: {P}, jump: web2 }\nweb2: { address: 127.0.0.1, port: {P}, jump: web1 }' }),
+    says: ['inv.yaml: groups.web.hosts.web2.jump: jump loop: web1 via web2 via web1'],
+  },
+  {
+    name: 'an unknown jump host',
+    args: ['up', '-i', 'INV'],
+    inv: inventory({ web: 'web1: { address: 127.0.0.1, port: {P}, jump: bastoin }\nweb2: { address: 127.0.0.1, port: {P} }' }),
+    says: ['inv.yaml: groups.web.hosts.web1.jump: unknown jump host "bastoin": not a host of this inventory nor an address (give user@address[:port])'],
+  },
+  {
     name: 'serial 0 on a group',
     args: ['up', '-i', 'INV'],
     inv: inventory({ extra: '' }).replace('  web:\n', '  web:\n    serial: 0\n'),

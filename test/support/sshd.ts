@@ -87,6 +87,9 @@ export async function startSshd(opts: SshdOptions = {}): Promise<SshdFixture> {
       `PasswordAuthentication ${user ? 'yes' : 'no'}`,
       'KbdInteractiveAuthentication no',
       `MaxSessions ${opts.maxSessions ?? 10}`,
+      // Tests open many connections to this one server at once (hosts sharing it, jump tests): sshd's default
+      // (10:30:100) drops some of them before they authenticate.
+      'MaxStartups 100',
       'Subsystem sftp internal-sftp',
       `LogLevel ${opts.logLevel ?? 'VERBOSE'}`,
       '',

@@ -6,23 +6,20 @@ import { MAX_INVENTORY_BYTES } from '../../runner/inventory/yaml-source.js';
 const BASE = 'groups:\n  lb:\n    hosts:\n      lb1: { address: 10.0.0.1 }\n  web:\n    hosts:\n      web1: { address: 10.0.0.2 }\n';
 const parse = (src: string) => parseInventory(src, { file: 'big.yaml', checkFiles: false, env: {} });
 
-function timed<T>(fn: () => T): { ms: number; value?: T; error?: unknown } {
-  const t0 = performance.now();
+function attempt<T>(fn: () => T): { value?: T; error?: unknown } {
   try {
-    const value = fn();
-    return { ms: performance.now() - t0, value };
+    return { value: fn() };
   } catch (error) {
-    return { ms: performance.now() - t0, error };
+    return { error };
   }
 }
 
-describe('inventory size and time bounds', () => {
+describe('inventory size bounds', () => {
   it('a 10 MB file is refused at once with its size (YAML took 4 s over one 10 MB string)', () => {
-    const r = timed(() => parse(`${BASE}vars:\n  stats_user: "${'a'.repeat(10 << 20)}"\n`));
+    const r = attempt(() => parse(`${BASE}vars:\n  stats_user: "${'a'.repeat(10 << 20)}"\n`));
     expect(r.error).toBeInstanceOf(InventoryError);
     expect((r.error as InventoryError).exitCode).toBe(2);
     expect((r.error as Error).message).toBe('big.yaml: the file is 10.0 MB; an inventory is at most 256 KB (a 1000-host one is about 60 KB)');
-    expect(r.ms).toBeLessThan(100);
   });
 
   it('the limit counts bytes, so multi-byte text counts as what it weighs on disk', () => {
@@ -31,12 +28,12 @@ describe('inventory size and time bounds', () => {
     expect(() => parse(`${BASE}# ${'é'.repeat(pad)}\n`)).toThrow(/the file is \d+ KB; an inventory is at most 256 KB/);
   });
 
-  it('thousands of hosts load in well under 2 s (the duplicate-key check and group lookups were quadratic: 20,000 hosts took 11 s)', () => {
+  // How long it takes is measured in bench/, not asserted here (a timed test fails on a loaded machine).
+  it('thousands of hosts load (the duplicate-key check and group lookups were quadratic: 20,000 hosts took 11 s)', () => {
     const hosts = Array.from({ length: 5000 }, (_, i) => `      w${i}: { address: 10.1.${i % 250}.2 }\n`).join('');
-    const r = timed(() => parse(`${BASE}${hosts}`));
+    const r = attempt(() => parse(`${BASE}${hosts}`));
     expect(r.error).toBeUndefined();
     expect(r.value!.hosts).toHaveLength(5002);
-    expect(r.ms).toBeLessThan(2000);
   });
 
   it('a duplicate key is still a syntax error at its line and column, a repeated host name too', () => {

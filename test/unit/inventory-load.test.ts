@@ -146,7 +146,7 @@ const malformed: { name: string; text: string; error: string }[] = [
     name: 'an unknown key with no close match',
     text: withWeb('      web2: { address: 192.0.2.12, color: blue }\n'),
     error:
-      'FILE: groups.web.hosts.web2.color: unknown key; expected one of: address, user, port, key, agent, password_env, password, sudo, sudo_password_env, vars',
+      'FILE: groups.web.hosts.web2.color: unknown key; expected one of: address, user, port, key, agent, password_env, password, sudo, sudo_password_env, jump, vars',
   },
   {
     name: 'an SSH setting directly on a group',

@@ -1,4 +1,5 @@
-// haforge starting itself in the background (the lab's apt proxy, the connection keeper).
+// haforge starting itself in the background (the lab's apt proxy, the connection keeper): below both the CLI and the
+// lab, so neither layer reaches into the other for it.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -1,0 +1,48 @@
+// A run's first phase, before any connection: inventory -> hosts -> recipes -> vars -> secrets. Everything that can
+// be wrong with the input stops here (exit 2), and every secret a person may be asked for is asked here.
+import chalk from 'chalk';
+import { loadInventory, selectHosts } from '../inventory/index.js';
+import type { HostSpec, Inventory } from '../inventory/types.js';
+import { planRecipes } from '../engine/planner.js';
+import type { Recipe } from '../engine/types.js';
+import type { Redactor } from '../report/redact.js';
+import { gatherSecrets, type Secrets } from './secrets.js';
+import { chooseInventory } from './default-inventory.js';
+import { checkVars, resolveFileVars } from './check-vars.js';
+import type { CliOptions } from './args.js';
+import type { PlanRequest } from './run-request.js';
+
+export interface RunInputs {
+  inventory: Inventory;
+  hosts: HostSpec[];
+  recipes: Recipe[];
+  secrets: Secrets;
+}
+
+const warn = (o: CliOptions, lines: readonly string[]) => {
+  if (!o.json) for (const w of lines) process.stderr.write(`${chalk.yellow('warning:')} ${w}\n`);
+};
+
+export async function runInputs(req: PlanRequest, o: CliOptions, redactor: Redactor): Promise<RunInputs> {
+  const inventory = req.inventory ?? loadInventory(chooseInventory(o.inventory));
+  warn(o, inventory.warnings);
+  resolveFileVars(inventory, req.catalogue.options);
+  const hosts = selectHosts(inventory, o.limit);
+  const names = req.command === 'verify' ? ['verify'] : req.command === 'run' ? req.recipeNames : undefined;
+  const recipes = planRecipes(req.catalogue.recipes, names, { withDeps: o.withDeps });
+  warn(o, await checkVars(inventory, hosts, req.catalogue.options, o.vars, req.catalogue.preflight, req.catalogue.hostVars));
+  const vars = { ...inventory.vars, ...o.vars };
+  for (const opt of req.catalogue.options) if (vars[opt.name] === undefined && opt.default !== undefined) vars[opt.name] = opt.default;
+  const secrets = await gatherSecrets({
+    hosts,
+    specs: req.catalogue.secrets.filter((s) => s.neededBy.some((n) => recipes.some((r) => r.name === n))),
+    vars,
+    files: o.secretFiles,
+    fallbackFiles: req.fallbackSecretFiles,
+    env: req.env ?? process.env,
+    prompt: req.prompt,
+    noPromptReason: req.noPromptReason,
+    redactor,
+  });
+  return { inventory, hosts, recipes, secrets };
+}
