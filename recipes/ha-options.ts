@@ -5,12 +5,12 @@ import type { RunOption, HostContext, PeerView } from '../runner/engine/types.js
 const CIDR4 = /^(?:\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/;
 
 export const haVars: RunOption[] = [
-  { name: 'vip', type: 'string', pattern: { regex: CIDR4, allowed: 'an IPv4 address with its prefix length, e.g. 192.0.2.100/24' }, description: 'virtual IP the load balancers share (keepalived, VRRP over unicast); HAProxy listens on it' },
-  { name: 'vip_interface', type: 'string', pattern: { regex: /^[A-Za-z0-9_.:@-]{1,15}$/, allowed: 'a network interface name (1-15 letters, digits, "_", ".", ":", "@" or "-")' }, description: 'interface that carries the VIP (default: the one holding the LB\'s address in the VIP\'s subnet)' },
-  { name: 'vrrp_router_id', type: 'number', min: 1, max: 255, description: 'VRRP virtual router id, unique per network segment (default: derived from the VIP, see README)' },
-  { name: 'vrrp_priority', type: 'number', min: 1, max: 254, description: 'this LB\'s VRRP priority (default: 200 for the first LB, 10 less for each next one)' },
-  { name: 'vrrp_advert_int', type: 'number', fractional: true, min: 0.01, max: 255, default: 1, description: 'seconds between VRRP adverts; below 1 (in steps of 0.01, at most 40.95) uses VRRPv3' },
-  { name: 'preempt', type: 'boolean', default: false, description: 'a returning LB with a higher priority takes the VIP back (default: it stays backup, no second interruption)' },
+  { name: 'vip', kind: 'var', readBy: ['keepalived-install', 'keepalived-config', 'haproxy-config', 'verify'], type: 'string', pattern: { regex: CIDR4, allowed: 'an IPv4 address with its prefix length, e.g. 192.0.2.100/24' }, description: 'virtual IP the load balancers share (keepalived, VRRP over unicast); HAProxy listens on it' },
+  { name: 'vip_interface', kind: 'var', readBy: ['keepalived-install', 'keepalived-config'], type: 'string', pattern: { regex: /^[A-Za-z0-9_.:@-]{1,15}$/, allowed: 'a network interface name (1-15 letters, digits, "_", ".", ":", "@" or "-")' }, description: 'interface that carries the VIP (default: the one holding the LB\'s address in the VIP\'s subnet)' },
+  { name: 'vrrp_router_id', kind: 'var', readBy: ['keepalived-config'], type: 'number', min: 1, max: 255, description: 'VRRP virtual router id, unique per network segment (default: derived from the VIP, see README)' },
+  { name: 'vrrp_priority', kind: 'var', readBy: ['keepalived-config'], type: 'number', min: 1, max: 254, description: 'this LB\'s VRRP priority (default: 200 for the first LB, 10 less for each next one)' },
+  { name: 'vrrp_advert_int', kind: 'var', readBy: ['keepalived-config'], type: 'number', fractional: true, min: 0.01, max: 255, default: 1, description: 'seconds between VRRP adverts; below 1 (in steps of 0.01, at most 40.95) uses VRRPv3' },
+  { name: 'preempt', kind: 'var', readBy: ['keepalived-config'], type: 'boolean', default: false, description: 'a returning LB with a higher priority takes the VIP back (default: it stays backup, no second interruption)' },
 ];
 
 export interface Vip {

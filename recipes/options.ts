@@ -20,38 +20,66 @@ export const PATTERNS = {
   bind: { regex: /^(?:\*|[0-9A-Fa-f.:]{0,45})$/, allowed: 'an IP address, "*" or "" (all addresses)' },
 } satisfies Record<string, Pattern>;
 
-export const options: RunOption[] = [
-  { name: 'persistence', type: 'string', choices: ['none', 'source', 'cookie-insert', 'cookie-prefix'], default: 'none', pattern: NAME_CHARS, description: 'session persistence: none, source IP (stick-table), a cookie HAProxy inserts, or a prefix on the app\'s cookie' },
-  { name: 'balance', type: 'string', choices: ['roundrobin', 'leastconn', 'source'], default: 'roundrobin', pattern: NAME_CHARS, description: 'balance algorithm (persistence=source implies source)' },
-  { name: 'cookie_name', type: 'string', pattern: TOKEN, description: 'cookie for cookie persistence (default SERVERID for insert, PHPSESSID for prefix)' },
-  { name: 'keep_alive', type: 'boolean', default: false, description: 'keep-alive to clients with option http-server-close' },
-  { name: 'keep_alive_timeout', type: 'number', min: 1, max: 3_600_000, default: 3000, description: 'timeout http-keep-alive in milliseconds' },
-  { name: 'https', type: 'boolean', default: false, description: 'serve HTTPS on :443 and redirect http to https' },
-  { name: 'https_cert', type: 'string', file: true, pattern: PATH_OR_URL, description: 'local PEM with certificate and key (default: a self-signed one is made)' },
-  { name: 'https_port', type: 'number', min: 1, max: 65535, default: 443, description: 'HTTPS port on the load balancer' },
-  { name: 'http_port', type: 'number', min: 1, max: 65535, default: 80, description: 'HTTP port on the load balancer' },
-  { name: 'php', type: 'boolean', default: false, description: 'install PHP (libapache2-mod-php) on the web nodes' },
-  { name: 'stats_user', type: 'string', default: 'admin', pattern: TOKEN, description: 'stats page user' },
-  { name: 'haproxy_source', type: 'string', choices: ['distro', 'haproxy.debian.net', 'custom'], default: 'distro', pattern: NAME_CHARS, description: 'where haproxy comes from' },
-  { name: 'haproxy_version', type: 'string', pattern: PATTERNS.version, description: 'branch to pin from haproxy.debian.net or a custom repo, e.g. 3.2' },
-  { name: 'haproxy_repo_url', type: 'string', pattern: PATTERNS.url, description: 'custom repository URL' },
-  { name: 'haproxy_repo_suite', type: 'string', pattern: PATTERNS.suite, description: 'custom repository suite' },
-  { name: 'haproxy_repo_component', type: 'string', pattern: PATTERNS.component, description: 'custom repository component (default main)' },
-  { name: 'haproxy_repo_key', type: 'string', file: true, pattern: PATH_OR_URL, description: 'repository signing key: a local .asc/.gpg file or an https URL (plain http is refused)' },
-  { name: 'haproxy_repo_key_fingerprint', type: 'string', pattern: PATTERNS.fingerprint, description: 'the repository key\'s OpenPGP fingerprint: a key that is not this one is refused before anything is written' },
-  { name: 'apt_cache_valid_time', type: 'number', default: 3600, description: 'skip apt-get update when the lists are younger than this (seconds)' },
-  { name: 'apt_upgrade', type: 'boolean', default: true, description: 'upgrade installed packages in system-update' },
-  { name: 'apt_update_timeout', type: 'number', default: 180, description: 'seconds one apt-get update may take before it is stopped and tried again (twice)' },
-  { name: 'apt_lock_timeout', type: 'number', default: 120, description: 'seconds to wait for a dpkg lock held by another process' },
-  { name: 'index_page', type: 'boolean', default: false, description: 'write the node-naming index page even over a page that is not Debian\'s default' },
-];
+const APT = ['system-update', 'haproxy-install', 'apache-install'];
 
-/** Vars recipes read that are not run options (no flag, checked the same way): per-host settings. */
-export const hostVars: RunOption[] = [
-  { name: 'web_port', type: 'number', min: 1, max: 65535, description: 'port this web node serves HTTP on, as the balancer reaches it (default 80)' },
-  { name: 'bind_address', type: 'string', pattern: PATTERNS.bind, description: 'address the load balancer binds (default all)' },
+/**
+ * The option registry's recipe part: every var a recipe reads, declared once (name, type, pattern or bounds,
+ * default, who reads it, the wizard's question). `kind` is 'both' (an inventory var and a flag, flags win) unless
+ * said; 'var' for per-host settings that have no flag. Adding an option is adding an entry here.
+ */
+export const registry: RunOption[] = [
+  {
+    name: 'persistence', type: 'string', choices: ['none', 'source', 'cookie-insert', 'cookie-prefix'], default: 'none', pattern: NAME_CHARS,
+    readBy: ['haproxy-config', 'verify'], question: 'Session persistence',
+    description: 'session persistence: none, source IP (stick-table), a cookie HAProxy inserts, or a prefix on the app\'s cookie',
+    choiceHints: {
+      none: ['none', 'each request may go to any web node (round robin): for sites that keep no session on the node'],
+      source: ['source IP', 'a visitor\'s IP address always reaches the same node; no cookie, but visitors behind one proxy share a node'],
+      'cookie-insert': ['cookie (inserted)', 'HAProxy adds a SERVERID cookie naming the node, so each browser sticks to its node'],
+      'cookie-prefix': ['cookie (prefix)', 'HAProxy prefixes your app\'s PHPSESSID session cookie with the node: no extra cookie (turns PHP on)'],
+    },
+  },
+  { name: 'balance', type: 'string', choices: ['roundrobin', 'leastconn', 'source'], default: 'roundrobin', pattern: NAME_CHARS, readBy: ['haproxy-config'], description: 'balance algorithm (persistence=source implies source)' },
+  { name: 'cookie_name', type: 'string', pattern: TOKEN, readBy: ['haproxy-config', 'verify'], description: 'cookie for cookie persistence (default SERVERID for insert, PHPSESSID for prefix)' },
+  { name: 'keep_alive', type: 'boolean', default: false, readBy: ['haproxy-config'], question: 'Keep-alive: keep client connections open between requests (faster pages)?', description: 'keep-alive to clients with option http-server-close' },
+  { name: 'keep_alive_timeout', type: 'number', min: 1, max: 3_600_000, default: 3000, readBy: ['haproxy-config'], description: 'timeout http-keep-alive in milliseconds' },
+  { name: 'https', type: 'boolean', default: false, readBy: ['haproxy-config', 'verify'], question: 'HTTPS: serve on 443 and redirect http to https?', description: 'serve HTTPS on :443 and redirect http to https' },
+  { name: 'https_cert', type: 'string', file: true, pattern: PATH_OR_URL, readBy: ['haproxy-config'], question: 'Certificate: a PEM file with the certificate and its key (Enter alone for a self-signed one)', description: 'local PEM with certificate and key (default: a self-signed one is made)' },
+  { name: 'https_port', type: 'number', min: 1, max: 65535, default: 443, readBy: ['haproxy-config', 'verify'], description: 'HTTPS port on the load balancer' },
+  { name: 'http_port', type: 'number', min: 1, max: 65535, default: 80, readBy: ['haproxy-config', 'verify'], description: 'HTTP port on the load balancer' },
+  { name: 'php', type: 'boolean', default: false, readBy: ['apache-install'], question: 'PHP on the web nodes (libapache2-mod-php)?', description: 'install PHP (libapache2-mod-php) on the web nodes' },
+  { name: 'stats_user', type: 'string', default: 'admin', pattern: TOKEN, readBy: ['haproxy-config', 'verify'], question: 'Stats user', description: 'stats page user' },
+  {
+    name: 'haproxy_source', type: 'string', choices: ['distro', 'haproxy.debian.net', 'custom'], default: 'distro', pattern: NAME_CHARS,
+    readBy: ['haproxy-repo', 'haproxy-install'], question: 'Where HAProxy comes from', description: 'where haproxy comes from',
+    choiceHints: {
+      distro: ['Debian', 'the version Debian ships (2.6 on Debian 12, 3.0 on 13): no extra repository'],
+      'haproxy.debian.net': ['haproxy.debian.net', 'a newer branch from the HAProxy team\'s Debian repository (the LB must reach it)'],
+      custom: ['the custom repository already set', 'haproxy_repo_url and its key from the inventory or flags'],
+    },
+  },
+  { name: 'haproxy_version', type: 'string', pattern: PATTERNS.version, readBy: ['haproxy-repo', 'haproxy-install'], question: 'HAProxy branch', description: 'branch to pin from haproxy.debian.net or a custom repo, e.g. 3.2' },
+  { name: 'haproxy_repo_url', type: 'string', pattern: PATTERNS.url, readBy: ['haproxy-repo'], description: 'custom repository URL' },
+  { name: 'haproxy_repo_suite', type: 'string', pattern: PATTERNS.suite, readBy: ['haproxy-repo'], description: 'custom repository suite' },
+  { name: 'haproxy_repo_component', type: 'string', pattern: PATTERNS.component, readBy: ['haproxy-repo'], description: 'custom repository component (default main)' },
+  { name: 'haproxy_repo_key', type: 'string', file: true, pattern: PATH_OR_URL, readBy: ['haproxy-repo'], description: 'repository signing key: a local .asc/.gpg file or an https URL (plain http is refused)' },
+  { name: 'haproxy_repo_key_fingerprint', type: 'string', pattern: PATTERNS.fingerprint, readBy: ['haproxy-repo'], description: 'the repository key\'s OpenPGP fingerprint: a key that is not this one is refused before anything is written' },
+  { name: 'apt_cache_valid_time', type: 'number', min: 0, max: 31_536_000, default: 3600, readBy: ['system-update'], description: 'skip apt-get update when the lists are younger than this (seconds)' },
+  { name: 'apt_upgrade', type: 'boolean', default: true, readBy: ['system-update'], description: 'upgrade installed packages in system-update' },
+  { name: 'apt_update_timeout', type: 'number', min: 1, max: 86_400, default: 180, readBy: APT, description: 'seconds one apt-get update may take before it is stopped and tried again (twice)' },
+  { name: 'apt_lock_timeout', type: 'number', min: 0, max: 86_400, default: 120, readBy: APT, description: 'seconds to wait for a dpkg lock held by another process' },
+  { name: 'index_page', type: 'boolean', default: false, readBy: ['apache-install'], description: 'write the node-naming index page even over a page that is not Debian\'s default' },
+  // Per-host settings: inventory vars only.
+  { name: 'web_port', type: 'number', kind: 'var', min: 1, max: 65535, default: 80, readBy: ['haproxy-config'], description: 'port this web node serves HTTP on, as the balancer reaches it' },
+  { name: 'bind_address', type: 'string', kind: 'var', pattern: PATTERNS.bind, default: '*', readBy: ['haproxy-config'], description: 'address the load balancer binds ("*" or "": all)' },
+  // The HA pair's network (recipes/ha-options.ts): inventory vars only.
   ...haVars,
 ];
+
+/** The run options: flags and vars. */
+export const options: RunOption[] = registry.filter((o) => o.kind !== 'var');
+/** Vars recipes read that are not run options (no flag, checked the same way): per-host settings. */
+export const hostVars: RunOption[] = registry.filter((o) => o.kind === 'var');
 
 export const secrets: SecretSpec[] = [
   {
@@ -68,5 +96,5 @@ export const secrets: SecretSpec[] = [
 export function opt<T extends string | number | boolean>(h: HostContext, name: string): T {
   const v = h.vars[name];
   if (v !== undefined) return v as T;
-  return [...options, ...hostVars].find((o) => o.name === name)?.default as T;
+  return registry.find((o) => o.name === name)?.default as T;
 }

@@ -4,15 +4,16 @@
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { HostSpec, Inventory, Vars } from '../inventory/types.js';
-import { closest, describe } from '../inventory/errors.js';
+import { closest } from '../inventory/errors.js';
 import type { RunOption } from '../engine/types.js';
+import { badValue, flagName } from '../inventory/option.js';
 import { UsageError } from './errors.js';
 
 /** Returns a problem to report with exit 2. By convention it starts with the name of the var it is about
  * (`https_cert /x.pem: ...`), so the message can say where that var was set. */
 export type Preflight = (vars: Vars) => Promise<string | undefined>;
 
-const flagOf = (name: string) => `--${name.replaceAll('_', '-')}`;
+const flagOf = (name: string) => `--${flagName(name)}`;
 
 /** Where a var of a host was set: the inventory path, or the flag when a flag set it. */
 export function varPlace(inv: Inventory, host: HostSpec, name: string, overrides: Vars): string {
@@ -37,20 +38,7 @@ export function resolveFileVars(inv: Inventory, options: readonly RunOption[]): 
   for (const h of inv.hosts) fix(h.vars);
 }
 
-/** What is wrong with one value of a known option, or undefined. */
-export function badValue(o: RunOption, v: unknown): string | undefined {
-  if (o.type === 'number') {
-    const min = o.min ?? 0;
-    const max = o.max ?? Number.MAX_SAFE_INTEGER;
-    const kind = o.fractional ? 'a number' : 'an integer';
-    if (typeof v !== 'number' || !(o.fractional ? Number.isFinite(v) : Number.isInteger(v)) || v < min || v > max) return `expected ${kind} ${min}-${max}, found ${describe(v)}`;
-    return undefined;
-  }
-  if (o.type !== typeof v) return `expected ${o.type === 'boolean' ? 'true or false' : 'a string'}, found ${describe(v)}`;
-  if (o.choices && !o.choices.includes(String(v))) return `expected one of ${o.choices.join(', ')}, found ${describe(v)}`;
-  if (o.pattern && typeof v === 'string' && !o.pattern.regex.test(v)) return `expected ${o.pattern.allowed}, found ${describe(v)}`;
-  return undefined;
-}
+export { badValue };
 
 /**
  * Checks every var in the inventory and the recipes' preflight for the selected hosts. Throws a UsageError

@@ -1,7 +1,8 @@
 // `haforge --help` and `haforge help COMMAND`: what each command does, with examples for all three ways in.
 import type { RunOption, SecretSpec } from '../engine/types.js';
+import { flagUsage, runnerFlags } from './flags.js';
 
-const MAIN = `haforge: turn fresh Debian machines into an HAProxy load balancer in front of Apache, over SSH.
+const MAIN = (OPTIONS: string) => `haforge: turn fresh Debian machines into an HAProxy load balancer in front of Apache, over SSH.
 Every step checks before it changes, so a second run reports 0 changed.
 
 Usage: haforge [COMMAND] [OPTIONS]
@@ -27,27 +28,10 @@ Commands:
   lab up|down|status   a local lab of throwaway Debian hosts (root only; see \`haforge lab help\`)
   keeper stop      close the SSH connections kept by --keep-connections (see --keep-connections)
   wizard           the guided setup, on a terminal
-  help [COMMAND]   this text, or one command's
+  schema           the inventory file's JSON Schema, for YAML editors (haforge schema > haforge.schema.json)
+  help [COMMAND]   this text, or one command's; \`haforge help vars\`: every inventory var, as a table
 
-Options:
-  -i, --inventory FILE      inventory YAML (default: $HAFORGE_INVENTORY; without either, exit 2: see \`haforge demo\`)
-  -l, --limit PATTERN       only these hosts: names, group names or globs, comma-separated (web*,lb)
-      --dry-run, --check    run checks only; show diffs and the commands that would run
-      --json                print a JSON report on stdout (schema: README, "JSON report"); nothing else
-  -v, --verbose             show every remote command (secrets redacted)
-      --concurrency N       hosts worked on at once (default 32)
-      --connect-timeout S   seconds to wait for SSH (default 10)
-      --command-timeout S   seconds one remote command may run before it is stopped (default 600; apt has longer limits)
-      --keep-connections S  keep SSH connections open S seconds after the run (like Ansible's ControlPersist):
-                            a re-run within S seconds logs in to no host (default 0: off; \`haforge keeper stop\`
-                            closes them now). Connections are reused only with the same login, key and secrets
-      --accept-new-host-keys   trust and record unknown host keys (changed keys are always refused)
-  -y, --yes                 never prompt: fail with exit 2 when something must be asked
-      --with-deps           with \`run\`: also run the recipes it depends on
-      --serial N|P%         rolling order: each group's hosts in batches of N hosts (or P% of the group), one
-                            batch finishing every recipe before the next starts (wins over groups.G.serial)
-      --max-fail-percentage P   stop the rollout after a batch where more than P% of a group's hosts failed
-  -h, --help                help; \`haforge help COMMAND\` for one command
+${OPTIONS}
 
 Environment:
   HAFORGE_INVENTORY       default inventory file
@@ -140,18 +124,38 @@ Examples:
   haforge keeper stop`,
 };
 
+/** Words of `text` in lines of at most `width` characters (a line break in the text is kept). */
+function wrap(text: string, width: number): string[] {
+  return text.split('\n').flatMap((para) => {
+    const lines: string[] = [];
+    let line = '';
+    for (const word of para.split(' ')) {
+      if (line && line.length + 1 + word.length > width) [lines[lines.length], line] = [line, word];
+      else line = line ? `${line} ${word}` : word;
+    }
+    return [...lines, line];
+  });
+}
+
+/** One flag of the registry in help: usage, then the description, wrapped and indented under itself (on the next
+ * line when the usage is wider than its column). */
+function flagLine(o: RunOption, width: number): string {
+  const dflt = o.default !== undefined ? ` (default ${String(o.default)})` : '';
+  const usage = `  ${flagUsage(o)}`;
+  const indent = ' '.repeat(width + 3);
+  const text = wrap(`${o.description}${dflt}`, 116 - indent.length);
+  const head = usage.length > width + 2 ? [usage, `${indent}${text[0]}`] : [`${usage.padEnd(width + 2)} ${text[0]}`];
+  return [...head, ...text.slice(1).map((l) => `${indent}${l}`)].join('\n');
+}
+
 export function helpText(topic: string | undefined, options: readonly RunOption[], secrets: readonly SecretSpec[]): string {
   if (topic && TOPICS[topic]) return TOPICS[topic]! + WAYS;
   const unknown = topic && topic !== 'help' ? `(no help on "${topic}"; topics: ${Object.keys(TOPICS).join(', ')})\n\n` : '';
-  const flag = (o: RunOption) => {
-    const name = `--${o.name.replaceAll('_', '-')}${o.type === 'boolean' ? ` / --no-${o.name.replaceAll('_', '-')}` : o.choices ? ` ${o.choices.join('|')}` : ' VALUE'}`;
-    return `  ${name.padEnd(40)} ${o.description}${o.default !== undefined ? ` (default ${String(o.default)})` : ''}`;
-  };
   const extra: string[] = [];
-  if (options.length) extra.push('', 'Recipe options (also settable as inventory vars, with underscores):', ...options.map(flag));
+  if (options.length) extra.push('', '', 'Recipe options (also settable as inventory vars, with underscores):', ...options.map((o) => flagLine(o, 40)));
   if (secrets.length) {
     extra.push('', 'Secrets (never on the command line):');
     for (const s of secrets) extra.push(`  ${s.env.padEnd(24)} ${s.description}${s.fileFlag ? `; or --${s.fileFlag} FILE` : ''}`);
   }
-  return unknown + MAIN + extra.join('\n');
+  return unknown + MAIN(['Options:', ...runnerFlags.map((o) => flagLine(o, 24))].join('\n')) + extra.join('\n');
 }

@@ -29,7 +29,7 @@ async function packageVersion(): Promise<string> {
   }
 }
 
-const COMMANDS = ['up', 'run', 'check', 'verify', 'demo', 'list', 'lab', 'wizard', 'version', 'help'];
+const COMMANDS = ['up', 'run', 'check', 'verify', 'demo', 'list', 'lab', 'wizard', 'schema', 'version', 'help'];
 
 export async function main(argv: string[]): Promise<number> {
   applyNoColor();
@@ -41,7 +41,11 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const { command, rest, options } = parseCli(argv, catalogue.options, catalogue.secrets);
     if (options.help || command === 'help') {
-      process.stdout.write(`${helpText(command === 'help' ? rest[0] : command, catalogue.options, catalogue.secrets)}\n`);
+      const topic = command === 'help' ? rest[0] : command;
+      if (topic === 'vars') {
+        const { varsTable } = await import('./help-vars.js');
+        process.stdout.write(`${varsTable([...catalogue.options, ...(catalogue.hostVars ?? [])])}\n`);
+      } else process.stdout.write(`${helpText(topic, catalogue.options, catalogue.secrets)}\n`);
       return 0;
     }
     const ask = interaction(options);
@@ -49,6 +53,11 @@ export async function main(argv: string[]): Promise<number> {
       case 'version':
         process.stdout.write(`haforge ${await packageVersion()}\n`);
         return 0;
+      case 'schema': {
+        const { inventoryJsonSchema } = await import('../inventory/json-schema.js');
+        process.stdout.write(`${JSON.stringify(inventoryJsonSchema([...catalogue.options, ...(catalogue.hostVars ?? [])]), null, 2)}\n`);
+        return 0;
+      }
       case 'list':
         process.stdout.write(`${listRecipes(catalogue.recipes)}\n`);
         return 0;

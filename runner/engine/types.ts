@@ -1,6 +1,7 @@
 // The recipe model. Recipes import only from here (and runner/engine/primitives): no listr2, no ssh2.
 import type { RunOptions, RunResult, UploadOptions } from '../transport/types.js';
 import type { HostSpec, Vars } from '../inventory/types.js';
+import type { OptionSpec } from '../inventory/option.js';
 import type { Action, ActionView } from './actions/types.js';
 
 export type { Action, ActionView, Activation, PackagesAction, RemoveAction, RunAction, ServiceAction, WriteAction } from './actions/types.js';
@@ -141,27 +142,9 @@ export interface StepResult {
   actions?: ActionView[];
 }
 
-/** A run option that recipes read from vars; the CLI turns each into a flag and the wizard into a question. */
-export interface RunOption {
-  /** Flag name and var name: `--keep-alive` sets vars.keep_alive (dashes become underscores). */
-  name: string;
-  type: 'string' | 'boolean' | 'number';
-  description: string;
-  choices?: string[];
-  /** A local file (or a URL): a relative path set in the inventory is relative to the inventory's folder,
-   * like ssh.key; given as a flag, to the working directory. */
-  file?: boolean;
-  /** Bounds of a number option (an integer); default 0 to Number.MAX_SAFE_INTEGER. */
-  min?: number;
-  max?: number;
-  /** A number that may have a fractional part (seconds such as 0.2); otherwise an integer. */
-  fractional?: boolean;
-  default?: string | boolean | number;
-  /** What a string option may hold (M1 of issue 21): checked by badValue for vars and flags. `allowed` completes
-   * "expected ..." in the exit-2 message. Every string option has one: no newline or control character may reach
-   * a config file or a command line. */
-  pattern?: { regex: RegExp; allowed: string };
-}
+/** A run option that recipes read from vars: an entry of the option registry (runner/inventory/option.ts), from
+ * which the CLI makes its flag, the wizard its question and check, and the schema its type. */
+export type RunOption = OptionSpec;
 
 /** A secret a run may need. Taken from the environment, a file flag, or a prompt on a TTY; never from argv. */
 export interface SecretSpec {

@@ -1,21 +1,21 @@
 // Reads an inventory file and turns it into the validated Inventory the runner uses: YAML syntax,
 // then shape (schema.ts), then the rules across hosts, then per-host settings and files on disk.
 // Every problem found in a stage is reported together; later stages run only on a clean earlier one.
-import { readFileSync, statSync, type Stats } from 'node:fs';
+// Split by job: layout.ts (groups and the rules across hosts), host-settings.ts (one host's connection settings and
+// files), load-context.ts (what the stages share).
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { InventoryError, formatPath, type Problem } from './errors.js';
-import { checkShape, type HostInput, type InventoryInput, type SshInput } from './schema.js';
-import type { AuthSpec, HostSpec, Inventory, Rollout, Serial, Vars } from './types.js';
-import { checkSize, parseYaml } from './yaml-source.js';
+import { resolveHost, resolveKnownHosts } from './host-settings.js';
+import { checkEndpoints, readGroups, type Layout } from './layout.js';
+import { report, type Context } from './load-context.js';
 import { resolveJumps, type JumpSetting } from './jumps.js';
+import { checkShape, type InventoryInput } from './schema.js';
+import type { Inventory, Rollout, Serial } from './types.js';
+import { checkSize, parseYaml } from './yaml-source.js';
 
-export const DEFAULT_USER = 'root';
-export const DEFAULT_PORT = 22;
-export const DEFAULT_PASSWORD_ENV = 'HAFORGE_SSH_PASSWORD';
-export const DEFAULT_SUDO_PASSWORD_ENV = 'HAFORGE_SUDO_PASSWORD';
-/** Tried in this order (relative to home) when no login method is given and no agent runs. */
-const DEFAULT_KEYS = ['.ssh/id_ed25519', '.ssh/id_rsa'];
+export { DEFAULT_PASSWORD_ENV, DEFAULT_PORT, DEFAULT_SUDO_PASSWORD_ENV, DEFAULT_USER } from './host-settings.js';
 
 export interface LoadOptions {
   /** Read for SSH_AUTH_SOCK (the login default). Default: process.env. */
@@ -106,24 +106,6 @@ function varPathsOf(name: string, layout: Layout, data: InventoryInput): Record<
   return out;
 }
 
-interface Context {
-  baseDir: string;
-  home: string;
-  env: Record<string, string | undefined>;
-  checkFiles: boolean;
-  /** Keyed by text: a global setting shared by every host is reported once. */
-  problems: Map<string, Problem>;
-  warnings: Map<string, string>;
-}
-
-function report(ctx: Context, path: string, message: string): void {
-  ctx.problems.set(`${path}\0${message}`, { path, message });
-}
-
-function warn(ctx: Context, path: string, message: string): void {
-  ctx.warnings.set(`${path}\0${message}`, `${path}: ${message}`);
-}
-
 function readSource(file: string): string {
   try {
     return readFileSync(file, 'utf8');
@@ -139,266 +121,4 @@ function readSource(file: string): string {
             : `cannot read the file: ${(err as Error).message}`;
     throw new InventoryError(file, [{ path: '', message }]);
   }
-}
-
-// Names stay usable in --limit: no spaces, commas or glob characters.
-const GROUP_NAME = /^[A-Za-z0-9_-]+$/;
-const HOST_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-
-interface Layout {
-  /** Host names in order of first appearance. */
-  order: string[];
-  /** Group name -> host names, in file order. */
-  members: Record<string, string[]>;
-  /** Host name -> the one entry that carries its settings. */
-  defs: Map<string, { input: HostInput; at: string[] }>;
-  /** Host name -> its groups, in file order (members inverted, so a big inventory is not read n² times). */
-  groupsOf: Map<string, string[]>;
-}
-
-/**
- * Group membership and the rules across hosts. A host is defined (with its address) in one group;
- * other groups may list it by name only (`web1:` with no value). At least one lb host (several are warned
- * about: nothing shares an address between them yet), at least one web host, no host in both, every host in one of them.
- */
-function readGroups(data: InventoryInput, ctx: Context): Layout {
-  const layout: Layout = { order: [], members: {}, defs: new Map(), groupsOf: new Map() };
-  const firstSeen = new Map<string, string>();
-  if (!data.groups) {
-    report(ctx, 'groups', 'missing; add groups.lb (the load balancer host) and groups.web (the web nodes)');
-    return layout;
-  }
-  const groups = data.groups;
-  for (const [group, spec] of Object.entries(groups)) {
-    const groupPath = formatPath(['groups', group]);
-    if (group === 'all') report(ctx, groupPath, '"all" is reserved (it means every host in --limit); rename the group');
-    else if (!GROUP_NAME.test(group)) report(ctx, groupPath, 'invalid group name; use letters, digits, _ and -');
-    const members: string[] = (layout.members[group] = []);
-    for (const [name, input] of Object.entries(spec?.hosts ?? {})) {
-      const at = ['groups', group, 'hosts', name];
-      const path = formatPath(at);
-      if (!HOST_NAME.test(name)) {
-        report(ctx, path, 'invalid host name; use letters, digits, ".", "_" and "-", starting with a letter or digit');
-        continue;
-      }
-      if (name in groups || name === 'all') {
-        report(ctx, path, `host "${name}" has the same name as a group; rename one so --limit stays unambiguous`);
-      }
-      members.push(name);
-      const of = layout.groupsOf.get(name);
-      if (of) of.push(group);
-      else layout.groupsOf.set(name, [group]);
-      if (!firstSeen.has(name)) {
-        firstSeen.set(name, path);
-        layout.order.push(name);
-      }
-      if (!input || Object.keys(input).length === 0) continue;
-      const previous = layout.defs.get(name);
-      if (previous) {
-        report(
-          ctx,
-          path,
-          `host "${name}" is already defined in ${formatPath(previous.at)}; list it here by name only (${name}: with no value) or rename one`,
-        );
-      } else layout.defs.set(name, { input, at });
-    }
-  }
-  for (const name of layout.order) {
-    const def = layout.defs.get(name);
-    if (!def?.input.address) {
-      report(ctx, def ? formatPath(def.at) : firstSeen.get(name)!, 'missing address; add address: <IP address or DNS name>');
-    }
-  }
-
-  const lb = layout.members.lb;
-  const web = layout.members.web;
-  if (!lb) report(ctx, 'groups', 'no lb group; add groups.lb with the load balancer host');
-  else if (lb.length === 0) report(ctx, 'groups.lb.hosts', 'no host; add the load balancer host');
-  else if (lb.length > 1 && !sharesVip(data, lb)) {
-    warn(ctx, 'groups.lb.hosts', `${lb.length} load balancers (${lb.join(', ')}) and no shared address: each serves the site on its own address, so clients must be pointed at one of them`);
-  }
-  if (!web) report(ctx, 'groups', 'no web group; add groups.web with at least one web node');
-  else if (web.length === 0) report(ctx, 'groups.web.hosts', 'no host; add at least one web node');
-  for (const name of layout.order) {
-    const inLb = layout.groupsOf.get(name)?.includes('lb') ?? false;
-    const inWeb = layout.groupsOf.get(name)?.includes('web') ?? false;
-    if (inLb && inWeb) {
-      report(
-        ctx,
-        formatPath(['groups', 'web', 'hosts', name]),
-        `a host cannot be both the load balancer and a web node; remove "${name}" from groups.lb or groups.web`,
-      );
-    } else if (!inLb && !inWeb && lb && web) {
-      report(ctx, firstSeen.get(name)!, `host "${name}" is in neither lb nor web; add it to one of them`);
-    }
-  }
-  return layout;
-}
-
-/** Whether the LBs share a virtual IP (the vip var at any level): then clients are pointed at it. */
-function sharesVip(data: InventoryInput, lb: string[]): boolean {
-  const g = data.groups ?? {};
-  const hostVip = (n: string) => Object.values(g).some((grp) => grp?.hosts?.[n]?.vars?.['vip'] !== undefined);
-  return data.vars?.['vip'] !== undefined || g['lb']?.vars?.['vip'] !== undefined || lb.every(hostVip);
-}
-
-/**
- * Two inventory names for one SSH endpoint are one machine configured twice at once: almost always a slip, so
- * warned; not refused, and not warned on loopback, where one local sshd standing in for several hosts is a test bed.
- */
-function checkEndpoints(hosts: readonly HostSpec[], layout: Layout, ctx: Context): void {
-  const seen = new Map<string, string>();
-  for (const h of hosts) {
-    if (/^(127\.|::1$|localhost$)/i.test(h.address)) continue;
-    const key = `${h.address.toLowerCase()}:${h.port}`;
-    const first = seen.get(key);
-    if (first === undefined) {
-      seen.set(key, h.name);
-      continue;
-    }
-    const at = layout.defs.get(h.name)?.at ?? ['groups'];
-    warn(ctx, formatPath(at), `same address and port as host "${first}" (${h.address}, port ${h.port}): if they are one machine, it is configured twice at once; keep one name`);
-  }
-}
-
-/** One level of connection settings and where it sits in the file (for messages). */
-interface Layer {
-  at: string[];
-  ssh: Omit<SshInput, 'known_hosts'>;
-}
-
-/** Connection settings merge host over groups (later group in file order wins) over global. */
-function resolveHost(name: string, layout: Layout, data: InventoryInput, ctx: Context, jumps: Map<string, JumpSetting>): HostSpec {
-  const def = layout.defs.get(name)!;
-  const groups = layout.groupsOf.get(name) ?? [];
-  const layers: Layer[] = [
-    { at: ['ssh'], ssh: data.ssh ?? {} },
-    ...groups.map((g) => ({ at: ['groups', g, 'ssh'], ssh: data.groups?.[g]?.ssh ?? {} })),
-    { at: def.at, ssh: def.input },
-  ];
-  const pick = <K extends keyof Layer['ssh']>(key: K) => {
-    const layer = [...layers].reverse().find((l) => l.ssh[key] !== undefined);
-    return layer && { value: layer.ssh[key]!, path: formatPath([...layer.at, key]) };
-  };
-
-  const jump = pick('jump');
-  if (jump) jumps.set(name, jump);
-  const user = pick('user')?.value ?? DEFAULT_USER;
-  const sudoSetting = pick('sudo');
-  // root never needs sudo (and a fresh Debian may not have it); anyone else needs it for root work.
-  const sudo = user !== 'root' && (sudoSetting?.value ?? true);
-  if (user !== 'root' && !sudo) {
-    report(ctx, sudoSetting!.path, `user "${user}" is not root and sudo is off; haforge needs root: set sudo: true or user: root`);
-  }
-
-  const vars: Vars = { ...data.vars };
-  for (const g of groups) Object.assign(vars, data.groups?.[g]?.vars);
-  Object.assign(vars, def.input.vars);
-
-  return {
-    name,
-    address: def.input.address!,
-    port: pick('port')?.value ?? DEFAULT_PORT,
-    user,
-    auth: resolveAuth(layers, ctx),
-    sudo,
-    sudoPasswordEnv: sudo ? (pick('sudo_password_env')?.value ?? DEFAULT_SUDO_PASSWORD_ENV) : undefined,
-    groups,
-    vars,
-  };
-}
-
-/**
- * The most specific level that names a login method wins as a whole (a host's password_env replaces a
- * global key). Nothing anywhere: the SSH agent if one runs, else ~/.ssh/id_ed25519, else ~/.ssh/id_rsa.
- */
-function resolveAuth(layers: Layer[], ctx: Context): AuthSpec {
-  for (const { at, ssh } of [...layers].reverse()) {
-    const given = (['key', 'agent', 'password_env', 'password'] as const).filter((k) => ssh[k] !== undefined && ssh[k] !== false);
-    if (given.length === 0) continue;
-    if (given.length > 1) {
-      report(ctx, formatPath(at), `choose one login method: key, agent, password_env or password (found ${given.join(' and ')})`);
-    }
-    const path = formatPath([...at, given[0]]);
-    if (ssh.key !== undefined) {
-      const keyFile = expandPath(ssh.key, ctx);
-      checkKey(keyFile, path, ctx);
-      return { kind: 'key', keyFile };
-    }
-    if (ssh.agent) {
-      if (!ctx.env.SSH_AUTH_SOCK) {
-        warn(ctx, path, 'SSH_AUTH_SOCK is not set, so no SSH agent is reachable; start one: eval "$(ssh-agent)" && ssh-add');
-      }
-      return { kind: 'agent' };
-    }
-    if (ssh.password_env !== undefined) return { kind: 'password', passwordEnv: ssh.password_env };
-    warn(
-      ctx,
-      path,
-      `clear-text password in the inventory; safer: password_env: ${DEFAULT_PASSWORD_ENV} (export the password in that variable) or an SSH key (key: ~/.ssh/id_ed25519)`,
-    );
-    return { kind: 'password', passwordEnv: DEFAULT_PASSWORD_ENV, password: ssh.password };
-  }
-
-  if (ctx.env.SSH_AUTH_SOCK) return { kind: 'agent' };
-  const found = DEFAULT_KEYS.map((k) => join(ctx.home, k)).find(exists);
-  if (found) {
-    checkKey(found, 'ssh', ctx);
-    return { kind: 'key', keyFile: found };
-  }
-  if (ctx.checkFiles) {
-    report(
-      ctx,
-      'ssh',
-      'no login method given and no default applies (SSH_AUTH_SOCK is unset; no ~/.ssh/id_ed25519 or ~/.ssh/id_rsa); set ssh.key, ssh.agent: true or ssh.password_env',
-    );
-  }
-  return { kind: 'key', keyFile: join(ctx.home, DEFAULT_KEYS[0]) };
-}
-
-/** `~` is the home directory; other relative paths are relative to the inventory file. */
-function expandPath(path: string, ctx: Context): string {
-  if (path === '~') return ctx.home;
-  if (path.startsWith('~/')) return join(ctx.home, path.slice(2));
-  return isAbsolute(path) ? path : resolve(ctx.baseDir, path);
-}
-
-/** statSync that never throws: a name too long, a path through a file (ENOTDIR) or a folder not readable counts
- * as absent, so it is reported as the field's problem (the fuzz test found ENAMETOOLONG escaping). */
-function statOf(path: string): Stats | undefined {
-  try {
-    return statSync(path, { throwIfNoEntry: false });
-  } catch {
-    return undefined;
-  }
-}
-
-function exists(path: string): boolean {
-  return statOf(path) !== undefined;
-}
-
-/** What OpenSSH would refuse, said before connecting. */
-function checkKey(file: string, path: string, ctx: Context): void {
-  if (!ctx.checkFiles) return;
-  const st = statOf(file);
-  if (!st) return report(ctx, path, `key file not found: ${file}`);
-  if (!st.isFile()) return report(ctx, path, `${file} is not a file; expected a private key file`);
-  if (file.endsWith('.pub')) return report(ctx, path, `${file} is a public key; give the private key (${file.slice(0, -4)})`);
-  if (st.mode & 0o077) {
-    const mode = (st.mode & 0o777).toString(8).padStart(4, '0');
-    report(ctx, path, `key file ${file} has permissions ${mode}, too open (OpenSSH refuses such keys); run: chmod 600 ${file}`);
-  }
-}
-
-/** known_hosts may not exist yet (new host keys get recorded), but its folder must. */
-function resolveKnownHosts(given: string | undefined, ctx: Context): string {
-  if (given === undefined) return join(ctx.home, '.ssh', 'known_hosts');
-  const file = expandPath(given, ctx);
-  if (!ctx.checkFiles) return file;
-  const st = statOf(file);
-  if (st && !st.isFile()) report(ctx, 'ssh.known_hosts', `${file} is not a file`);
-  else if (!st && !statOf(dirname(file))?.isDirectory()) {
-    report(ctx, 'ssh.known_hosts', `folder ${dirname(file)} does not exist; create it or fix the path`);
-  }
-  return file;
 }

@@ -6,6 +6,11 @@ import { isIP } from 'node:net';
 // made zod 750 KB of the bundle and about 25 ms of every start.
 import * as z from 'zod/mini';
 import { closest, describe, formatPath, type Problem } from './errors.js';
+import { groupOptions } from './group-options.js';
+import { expectedOf, isVar, type OptionSpec } from './option.js';
+import { optionSchema } from './option-schema.js';
+
+const [serialOption, maxFailOption] = groupOptions as [OptionSpec, OptionSpec];
 
 /** zod option: our words instead of zod's; "found ..." is added when translating. */
 const expect = (what: string) => ({ error: () => what });
@@ -20,18 +25,18 @@ const port = z.int(expect(PORT)).check(z.minimum(1, expect(PORT)), z.maximum(655
 const text = (what: string) => z.string(expect(what)).check(z.regex(/^\S+$/, expect(what)));
 const envName = z.string(expect(ENV)).check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, expect(ENV)));
 const bool = z.boolean(expect(BOOL));
-const vars = z.nullable(z.record(z.string(), z.unknown(), expect('a mapping of variables')));
+const VARS = 'a mapping of variables';
+/** Vars are checked by name and value once the levels are merged (runner/cli/check-vars.ts, where a typo gets a
+ * "did you mean"); here they are only a mapping. The JSON Schema types them (inventoryShape(options)). */
+const anyVars = z.nullable(z.record(z.string(), z.unknown(), expect(VARS)));
 const nonEmpty = (what: string) => z.string(expect(what)).check(z.minLength(1, expect(what)));
 const address = z.string(expect(ADDRESS)).check(z.refine(isAddress, expect(ADDRESS)));
 const JUMP = 'a jump host ([user@]host[:port], several separated by commas), or none';
-const SERIAL = 'a number of hosts (1 or more) or a percentage ("1%" to "100%")';
-const PERCENT = 'an integer 0-100 (a percentage)';
+const SERIAL = expectedOf(serialOption);
+const PERCENT = expectedOf(maxFailOption);
 /** Ansible's `serial`: hosts per batch, as a count or a share of the group. */
-export const serialSchema = z.union(
-  [z.int(expect(SERIAL)).check(z.minimum(1, expect(SERIAL))), z.string(expect(SERIAL)).check(z.regex(/^(100|[1-9][0-9]?)%$/, expect(SERIAL)))],
-  expect(SERIAL),
-);
-const percent = z.int(expect(PERCENT)).check(z.minimum(0, expect(PERCENT)), z.maximum(100, expect(PERCENT)));
+export const serialSchema = optionSchema(serialOption) as z.ZodMiniType<number | string>;
+const percent = optionSchema(maxFailOption) as z.ZodMiniType<number>;
 
 /** IPv4/IPv6 literal or an RFC 1123 host name. `300.1.2.3` is neither: all-numeric names are not names. */
 export function isAddress(value: string): boolean {
@@ -54,34 +59,45 @@ const sshKeys = {
   jump: z.optional(z.union([text(JUMP), z.array(text(JUMP), expect(JUMP))], expect(JUMP))),
 };
 
-const globalSsh = z.strictObject(
-  { ...sshKeys, known_hosts: z.optional(nonEmpty('a file path')) },
-  expect('a mapping of SSH settings'),
-);
-const groupSsh = z.strictObject(sshKeys, expect('a mapping of SSH settings'));
-const host = z.strictObject({ address: z.optional(address), ...sshKeys, vars: z.optional(vars) }, expect(HOST));
-const group = z.strictObject(
-  {
-    vars: z.optional(vars),
-    ssh: z.optional(z.nullable(groupSsh)),
-    // Rolling order (Ansible's meaning): this group's hosts change in batches of `serial`; a batch with more
-    // than max_fail_percentage of its hosts failed stops the rollout.
-    serial: z.optional(serialSchema),
-    max_fail_percentage: z.optional(percent),
-    // null: `web1:` with no value, i.e. the host listed by name only (defined in another group).
-    hosts: z.optional(z.nullable(z.record(z.string(), z.nullable(host), expect('a mapping of host name to host settings')))),
-  },
-  expect('a mapping with hosts (and optionally vars, ssh)'),
-);
+/** The file's shape with `vars` as given: a mapping of anything (loading), or typed by the registry (JSON Schema). */
+function inventoryShape<V extends z.ZodMiniType>(vars: V) {
+  const globalSsh = z.strictObject({ ...sshKeys, known_hosts: z.optional(nonEmpty('a file path')) }, expect('a mapping of SSH settings'));
+  const groupSsh = z.strictObject(sshKeys, expect('a mapping of SSH settings'));
+  const host = z.strictObject({ address: z.optional(address), ...sshKeys, vars: z.optional(vars) }, expect(HOST));
+  const group = z.strictObject(
+    {
+      vars: z.optional(vars),
+      ssh: z.optional(z.nullable(groupSsh)),
+      // Rolling order (Ansible's meaning): this group's hosts change in batches of `serial`; a batch with more
+      // than max_fail_percentage of its hosts failed stops the rollout.
+      serial: z.optional(serialSchema),
+      max_fail_percentage: z.optional(percent),
+      // null: `web1:` with no value, i.e. the host listed by name only (defined in another group).
+      hosts: z.optional(z.nullable(z.record(z.string(), z.nullable(host), expect('a mapping of host name to host settings')))),
+    },
+    expect('a mapping with hosts (and optionally vars, ssh)'),
+  );
+  const top = z.strictObject(
+    {
+      vars: z.optional(vars),
+      ssh: z.optional(z.nullable(globalSsh)),
+      groups: z.optional(z.nullable(z.record(z.string(), z.nullable(group), expect('a mapping of group name to group')))),
+    },
+    expect('a mapping'),
+  );
+  return { top, globalSsh, groupSsh, host, group };
+}
 
-export const inventorySchema = z.strictObject(
-  {
-    vars: z.optional(vars),
-    ssh: z.optional(z.nullable(globalSsh)),
-    groups: z.optional(z.nullable(z.record(z.string(), z.nullable(group), expect('a mapping of group name to group')))),
-  },
-  expect('a mapping'),
-);
+const shape = inventoryShape(anyVars);
+export const inventorySchema = shape.top;
+const { globalSsh, groupSsh, host, group } = shape;
+
+/** The inventory's shape with every var the options declare typed (unknown names are allowed: they are a
+ * warning, or a "did you mean" once loaded). What `haforge schema` prints as JSON Schema. */
+export function typedInventorySchema(options: readonly OptionSpec[]): z.ZodMiniType {
+  const known = Object.fromEntries(options.filter((o) => isVar(o) && o.at !== 'group').map((o) => [o.name, z.optional(optionSchema(o))]));
+  return inventoryShape(z.nullable(z.looseObject(known, expect(VARS)))).top;
+}
 
 export type InventoryInput = z.infer<typeof inventorySchema>;
 export type HostInput = z.infer<typeof host>;

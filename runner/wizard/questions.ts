@@ -1,6 +1,6 @@
 // The wizard's questions, in the order a person thinks about the setup: which machines and how to log in,
 // where HAProxy comes from, how sessions stick, the options, the stats page. Every answer is checked as it is
-// typed (validate.ts); the result maps one to one onto inventory keys, run options and secret variables.
+// typed (validate.ts; an option's answer by its registry entry, ask-option.ts); the result maps one to one onto inventory keys, run options and secret variables.
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -8,15 +8,14 @@ import { join } from 'node:path';
 import { InventoryError, loadInventory } from '../inventory/index.js';
 import type { HostSpec, Inventory, Vars } from '../inventory/types.js';
 import type { RunOption } from '../engine/types.js';
-import type { Asker, Choice } from './ask.js';
+import type { Asker } from './ask.js';
+import { askOption, optionNamed, type OptionQuestion } from './ask-option.js';
 import { secretEnvOf, type BuiltHosts, type LoginAnswer } from './inventory.js';
 import {
-  checkBranch,
   checkHostPort,
   checkKeyFile,
   checkSecret,
   checkStatsPassword,
-  checkStatsUser,
   checkUser,
   expandPath,
   parseHostPort,
@@ -51,13 +50,6 @@ export interface WizardAnswers {
   secretEnvs: { env: string; what: string }[];
   statsPasswordGenerated: boolean;
 }
-
-export const PERSISTENCE_CHOICES: Choice<string>[] = [
-  { value: 'none', label: 'none', hint: 'each request may go to any web node (round robin): for sites that keep no session on the node' },
-  { value: 'source', label: 'source IP', hint: 'a visitor\'s IP address always reaches the same node; no cookie, but visitors behind one proxy share a node' },
-  { value: 'cookie-insert', label: 'cookie (inserted)', hint: 'HAProxy adds a SERVERID cookie naming the node, so each browser sticks to its node' },
-  { value: 'cookie-prefix', label: 'cookie (prefix)', hint: 'HAProxy prefixes your app\'s PHPSESSID session cookie with the node: no extra cookie (turns PHP on)' },
-];
 
 function defaultKey(home: string): string {
   for (const k of ['.ssh/id_ed25519', '.ssh/id_rsa']) if (existsSync(join(home, k))) return `~/${k}`;
@@ -166,63 +158,43 @@ export async function askAll(a: Asker, ctx: WizardContext): Promise<WizardAnswer
     inventory = { kind: 'built', hosts };
   }
 
-  const initial = <T>(name: string): T | undefined => {
-    const v = ctx.flagVars[name] ?? lbVars[name];
-    return (v ?? ctx.options.find((o) => o.name === name)?.default) as T | undefined;
-  };
+  /** A flag given to the wizard, else the inventory's value on the LB; the registry's default is askOption's. */
+  const initial = (name: string): unknown => ctx.flagVars[name] ?? lbVars[name];
   const vars: Vars = { ...ctx.flagVars };
+
+  const ask = (name: string, q: OptionQuestion = {}) => askOption(a, optionNamed(ctx.options, name), { initial: initial(name), ...q });
 
   // 2. HAProxy.
   a.say('\nHAProxy');
-  const source = await a.select({
-    message: 'Where HAProxy comes from',
-    choices: [
-      { value: 'distro', label: 'Debian', hint: 'the version Debian ships (2.6 on Debian 12, 3.0 on 13): no extra repository' },
-      { value: 'haproxy.debian.net', label: 'haproxy.debian.net', hint: 'a newer branch from the HAProxy team\'s Debian repository (the LB must reach it)' },
-      ...(initial<string>('haproxy_source') === 'custom'
-        ? [{ value: 'custom', label: 'the custom repository already set', hint: 'haproxy_repo_url and its key from the inventory or flags' }]
-        : []),
-    ],
-    initial: initial<string>('haproxy_source'),
-  });
+  // `custom` needs a URL and a key the wizard does not ask for: offered only when the inventory or a flag set it.
+  const source = await ask('haproxy_source', { only: initial('haproxy_source') === 'custom' ? undefined : ['distro', 'haproxy.debian.net'] });
   vars['haproxy_source'] = source;
-  if (source === 'haproxy.debian.net') {
-    vars['haproxy_version'] = (await a.text({ message: 'HAProxy branch', initial: initial<string>('haproxy_version') ?? '3.2', validate: checkBranch })).trim();
-  }
+  if (source === 'haproxy.debian.net') vars['haproxy_version'] = await ask('haproxy_version', { initial: initial('haproxy_version') ?? '3.2' });
 
   // 3. Persistence.
-  vars['persistence'] = await a.select({ message: 'Session persistence', choices: PERSISTENCE_CHOICES, initial: initial<string>('persistence') });
+  vars['persistence'] = await ask('persistence');
 
   // 4. Options.
   a.say('\nOptions');
-  vars['keep_alive'] = await a.confirm({
-    message: 'Keep-alive: keep client connections open between requests (faster pages)?',
-    initial: initial<boolean>('keep_alive') ?? false,
-  });
-  vars['https'] = await a.confirm({ message: 'HTTPS: serve on 443 and redirect http to https?', initial: initial<boolean>('https') ?? false });
+  vars['keep_alive'] = await ask('keep_alive');
+  vars['https'] = await ask('https');
   if (vars['https']) {
-    const cert = await a.text({
-      message: 'Certificate: a PEM file with the certificate and its key (Enter alone for a self-signed one)',
-      initial: initial<string>('https_cert') ?? '',
-      validate: async (v) => {
-        if (!v.trim()) return true;
-        const problem = await ctx.preflight?.({ https: true, https_cert: expandPath(v, home) });
-        return problem ?? true;
-      },
+    const cert = await ask('https_cert', {
+      initial: initial('https_cert') ?? '',
+      optional: true,
+      then: async (v) => (await ctx.preflight?.({ https: true, https_cert: expandPath(v, home) })) ?? true,
     });
-    if (cert.trim()) vars['https_cert'] = expandPath(cert, home);
+    if (cert !== '') vars['https_cert'] = expandPath(String(cert), home);
     else delete vars['https_cert'];
   }
   if (vars['persistence'] === 'cookie-prefix' && ctx.flagVars['cookie_name'] === undefined && lbVars['cookie_name'] === undefined) {
     a.say('  PHP: on (cookie (prefix) works on the PHPSESSID cookie of the PHP demo page)');
     vars['php'] = true;
-  } else {
-    vars['php'] = await a.confirm({ message: 'PHP on the web nodes (libapache2-mod-php)?', initial: initial<boolean>('php') ?? false });
-  }
+  } else vars['php'] = await ask('php');
 
   // 5. The stats page.
   a.say('\nThe HAProxy stats page (login required)');
-  vars['stats_user'] = (await a.text({ message: 'Stats user', initial: initial<string>('stats_user') ?? 'admin', validate: checkStatsUser })).trim();
+  vars['stats_user'] = await ask('stats_user');
   const pwHow = await a.select({
     message: 'Stats page password',
     choices: [

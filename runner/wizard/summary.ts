@@ -3,12 +3,11 @@ import chalk from 'chalk';
 import type { Inventory, Vars } from '../inventory/types.js';
 import type { RunOption } from '../engine/types.js';
 import type { WizardAnswers } from './questions.js';
-import { PERSISTENCE_CHOICES } from './questions.js';
 import { formatHostPort } from './validate.js';
 
 const onOff = (v: unknown) => (v ? 'on' : 'off');
 
-export function summaryText(a: WizardAnswers, inv: Inventory): string {
+export function summaryText(a: WizardAnswers, inv: Inventory, options: readonly RunOption[] = []): string {
   const rows: [string, string][] = [];
   if (a.inventory.kind === 'file') {
     rows.push(['inventory', a.inventory.path]);
@@ -21,8 +20,8 @@ export function summaryText(a: WizardAnswers, inv: Inventory): string {
   }
   const v = a.vars;
   rows.push(['haproxy', v['haproxy_source'] === 'haproxy.debian.net' ? `haproxy.debian.net, branch ${String(v['haproxy_version'])}` : String(v['haproxy_source'])]);
-  const p = PERSISTENCE_CHOICES.find((c) => c.value === v['persistence']);
-  rows.push(['persistence', p ? `${p.label}: ${p.hint}` : String(v['persistence'])]);
+  const p = options.find((o) => o.name === 'persistence')?.choiceHints?.[String(v['persistence'])];
+  rows.push(['persistence', p ? `${p[0]}: ${p[1]}` : String(v['persistence'])]);
   rows.push(['keep-alive', onOff(v['keep_alive'])]);
   rows.push(['https', v['https'] ? `on, ${v['https_cert'] ? `certificate ${String(v['https_cert'])}` : 'self-signed certificate'}` : 'off']);
   rows.push(['php', onOff(v['php'])]);

@@ -105,16 +105,6 @@ export function checkSecret(text: string): true | string {
   return /[\n\r\u0000]/.test(text) ? 'newlines are not allowed' : true;
 }
 
-export function checkStatsUser(text: string): true | string {
-  const t = text.trim();
-  return /^[A-Za-z0-9._-]{1,64}$/.test(t) ? true : `"${t}" cannot be a stats user: letters, digits, . _ - (1 to 64)`;
-}
-
-export function checkBranch(text: string): true | string {
-  const t = text.trim();
-  return /^\d+\.\d+$/.test(t) ? true : `"${t}" is not a branch: write it like 3.2`;
-}
-
 /** Where to save the inventory: a file path whose folder exists. */
 export function checkSavePath(text: string, home = homedir()): true | string {
   if (!text.trim()) return 'a file name is needed, e.g. haforge.yaml';

@@ -45,7 +45,7 @@ export async function runWizard(catalogue: Catalogue, options: CliOptions, deps:
   const problem = await catalogue.preflight?.({ ...inventory.vars, ...answers.vars });
   if (problem) a.say(chalk.yellow(`  note: ${problem}`));
 
-  a.say(summaryText(answers, inventory));
+  a.say(summaryText(answers, inventory, catalogue.options));
   const go = await a.confirm({ message: 'Run the setup now?', initial: true });
   let exitCode = 0;
   if (go) {

@@ -370,17 +370,17 @@ const cases: Case[] = [
   {
     name: '--serial abc',
     args: ['up', '-i', 'INV', '--serial', 'abc'],
-    says: ['--serial: expected a number of hosts (1 or more) or a percentage (1%-100%), found "abc"'],
+    says: ['--serial: expected a number of hosts (1 or more) or a percentage ("1%" to "100%"), found "abc"'],
   },
   {
     name: '--serial -1',
     args: ['up', '-i', 'INV', '--serial=-1'],
-    says: ['--serial: expected a number of hosts (1 or more) or a percentage (1%-100%), found "-1"'],
+    says: ['--serial: expected a number of hosts (1 or more) or a percentage ("1%" to "100%"), found "-1"'],
   },
   {
     name: '--max-fail-percentage 150',
     args: ['up', '-i', 'INV', '--max-fail-percentage', '150'],
-    says: ['--max-fail-percentage: expected an integer 0-100, found "150"'],
+    says: ['--max-fail-percentage: expected an integer 0-100 (a percentage), found "150"'],
   },
   {
     name: 'no inventory: up never starts a lab; it says how to run one',
@@ -406,6 +406,17 @@ const cases: Case[] = [
     name: 'a misspelt flag: did you mean',
     args: ['up', '-i', 'INV', '--persistance', 'source'],
     says: ['unknown option --persistance; did you mean --persistence?'],
+  },
+  {
+    name: 'a misspelt var of a web node (a host var, no flag): did you mean',
+    args: ['up', '-i', 'INV'],
+    inv: inventory({ web: 'web1: { address: 127.0.0.1, port: {P}, vars: { web_prot: 8080 } }' }),
+    says: ['inv.yaml: groups.web.hosts.web1.vars.web_prot: unknown var; did you mean `web_port`?'],
+  },
+  {
+    name: 'a host var given as a flag',
+    args: ['up', '-i', 'INV', '--web-port', '8080'],
+    says: ['unknown option --web-port'],
   },
   {
     name: '--concurrency 0',

@@ -88,8 +88,9 @@ function valueFor(o: (typeof allOptions)[number], j: number): fc.Arbitrary<unkno
       ? [fc.boolean()]
       : o.type === 'number'
         ? j
-          ? [fc.integer({ min: (o.min ?? 0) - 1, max: Math.min(o.max ?? 100_000, 100_000) + 1 }), fc.constantFrom(o.min ?? 0, o.max ?? 2 ** 53, 0.5, -0)]
-          : [fc.integer({ min: o.min ?? 0, max: Math.min(o.max ?? 100_000, 100_000) })]
+          ? [fc.integer({ min: Math.ceil(o.min ?? 0) - 1, max: Math.floor(Math.min(o.max ?? 100_000, 100_000)) + 1 }), fc.constantFrom(o.min ?? 0, o.max ?? 2 ** 53, 0.5, -0)]
+          : // Integers inside the bounds are valid for fractional options too (vrrp_advert_int: 0.01-255).
+            [fc.integer({ min: Math.ceil(o.min ?? 0), max: Math.floor(Math.min(o.max ?? 100_000, 100_000)) })]
         : o.choices
           ? [fc.constantFrom(...o.choices)]
           : o.file

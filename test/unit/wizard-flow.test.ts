@@ -204,7 +204,7 @@ describe('wizard flow', () => {
     expect(a.refused.map((r) => r.reason)).toEqual([
       `${join(dir, 'missing.yaml')}: file not found`,
       `${broken}: groups.lb.hosts.lb1.port: expected an integer 1-65535, found "eighty"`,
-      '"latest" is not a branch: write it like 3.2',
+      'expected a HAProxy branch such as 3.2 (or a release such as 3.0.11), found "latest"',
       `https_cert ${join(dir, 'nocert.pem')}: cannot read the file`,
     ]);
     expect(a.said).toContain('Nothing was run.');

@@ -5,18 +5,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import {
-  checkBranch,
   checkHostPort,
   checkKeyFile,
   checkPort,
   checkSavePath,
   checkStatsPassword,
-  checkStatsUser,
   checkUser,
   expandPath,
   formatHostPort,
   parseHostPort,
 } from '../../runner/wizard/validate.js';
+import { checkOption, optionNamed } from '../../runner/wizard/ask-option.js';
+import { options } from '../../recipes/options.js';
+
+const option = (name: string) => optionNamed(options, name);
 
 const dir = mkdtempSync(join(tmpdir(), 'haforge-wizval-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -71,13 +73,14 @@ describe('users, branches, stats', () => {
     expect(checkUser('ad min')).toContain('is not a user name');
     expect(checkUser('')).toContain('is not a user name');
   });
+  // Option answers are checked by the option registry, in the words the inventory var and the flag get.
   test('HAProxy branch', () => {
-    expect(checkBranch('3.2')).toBe(true);
-    expect(checkBranch('latest')).toContain('write it like 3.2');
+    expect(checkOption(option('haproxy_version'), ' 3.2 ')).toBe(true);
+    expect(checkOption(option('haproxy_version'), 'latest')).toBe('expected a HAProxy branch such as 3.2 (or a release such as 3.0.11), found "latest"');
   });
   test('stats user and password', () => {
-    expect(checkStatsUser('admin')).toBe(true);
-    expect(checkStatsUser('a b')).toContain('cannot be a stats user');
+    expect(checkOption(option('stats_user'), 'admin')).toBe(true);
+    expect(checkOption(option('stats_user'), 'a b')).toBe('expected 1-64 letters, digits, "_", "." or "-", found "a b"');
     expect(checkStatsPassword('short')).toContain('at least 8 characters');
     expect(checkStatsPassword('long enough')).toBe(true);
     expect(checkStatsPassword('tab\there!')).toContain('control characters');
