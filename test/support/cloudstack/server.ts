@@ -22,7 +22,10 @@ export interface FakeVm {
 }
 
 /** What an async job ends with: its result object under `key`, or CloudStack's error code and text. */
-export type JobOutcome = { key: string; value: Json } | { code: number; text: string };
+export type JobOutcome = ({ key: string; value: Json } | { code: number; text: string }) & {
+  /** Polls it answers "pending" first (default: the server's pendingPolls; Infinity: never done). */
+  pendingPolls?: number;
+};
 
 interface Job {
   pendingPolls: number;
@@ -124,7 +127,8 @@ export class FakeCloudStack {
 
   startJob(cmd: string, result: JobOutcome): Json {
     const jobid = randomUUID();
-    this.jobs.set(jobid, { cmd, pendingPolls: this.o.pendingPolls ?? 1, result: 'key' in result ? { ok: true, ...result } : { ok: false, ...result } });
+    const outcome = 'key' in result ? { ok: true as const, key: result.key, value: result.value } : { ok: false as const, code: result.code, text: result.text };
+    this.jobs.set(jobid, { cmd, pendingPolls: result.pendingPolls ?? this.o.pendingPolls ?? 1, result: outcome });
     return { jobid, ...('key' in result && typeof result.value.id === 'string' ? { id: result.value.id } : {}) };
   }
 
