@@ -37,7 +37,8 @@ export const keepalivedConfig: Recipe = {
   summary: 'with a vip: keepalived.conf (unicast peers, haproxy tracked, nopreempt), validated with keepalived -t, reload on change, rollback; running',
   roles: ['lb'],
   after: ['haproxy-service', 'keepalived-install'],
-  peerFacts: [{ groups: ['lb'], facts: [lbNetwork] }],
+  // Read only where a vip is set: without one the recipe has no step and the run no extra round trip.
+  peerFacts: [{ groups: ['lb'], facts: [lbNetwork], when: (vars) => vars['vip'] !== undefined }],
   async steps(h) {
     const vip = vipOf(h);
     if (!vip) return [];

@@ -190,7 +190,11 @@ async function gatherPeerFacts(
   const wanted = o.recipes.flatMap((r) => r.peerFacts ?? []);
   if (wanted.length === 0) return;
   const todo = runs
-    .map((run) => ({ run, facts: [...new Set(wanted.filter((w) => w.groups.some((g) => run.spec.groups.includes(g))).flatMap((w) => w.facts))] }))
+    .map((run) => {
+      const vars = cluster.host(run.spec.name)?.vars ?? run.spec.vars;
+      const applies = (w: (typeof wanted)[number]) => w.groups.some((g) => run.spec.groups.includes(g)) && (w.when?.(vars) ?? true);
+      return { run, facts: [...new Set(wanted.filter(applies).flatMap((w) => w.facts))] };
+    })
     .filter((t) => t.facts.length > 0);
   await pool(todo, o.concurrency, async ({ run, facts }) => {
     const push = (r: StepResult) => record(run, r);

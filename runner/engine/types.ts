@@ -116,7 +116,12 @@ export interface Recipe {
    * Facts its steps read of other hosts (h.cluster.host(x).fact(f)): read on every host of these groups that the
    * run works on, before any host starts (a barrier, not a race), and not read again during the run.
    */
-  peerFacts?: { groups: string[]; facts: Fact<unknown>[] }[];
+  peerFacts?: {
+    groups: string[];
+    facts: Fact<unknown>[];
+    /** Only on hosts whose vars (flags on top) call for it: no round trip for a fact nothing will read. */
+    when?: (vars: Readonly<Vars>) => boolean;
+  }[];
   steps(h: HostContext): Step[] | Promise<Step[]>;
   handlers?: Handler[];
 }

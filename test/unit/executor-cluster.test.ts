@@ -94,6 +94,21 @@ describe('h.cluster', () => {
     expect(r.results.filter((x) => x.step === 'facts for other hosts').map((x) => [x.host, x.status])).toEqual([['lb1', 'ok'], ['lb2', 'ok']]);
   });
 
+  it('a peer fact with `when` is read only on hosts whose vars call for it (no round trip otherwise)', async () => {
+    const ids: Recipe = {
+      name: 'ids', summary: 'i', roles: ['lb'],
+      peerFacts: [{ groups: ['lb'], facts: [machineId], when: (vars) => vars['flag'] === true }],
+      steps: () => [],
+    };
+    const off = fleet();
+    await run({ recipes: [ids], connect: off.connect });
+    expect(off.log.filter((l) => l.endsWith('cat id'))).toEqual([]);
+    const on = fleet();
+    const r = await run({ recipes: [ids], connect: on.connect, overrides: { flag: true } });
+    expect(on.log.filter((l) => l.endsWith('cat id'))).toEqual(['lb1: cat id', 'lb2: cat id']);
+    expect(r.results.filter((x) => x.step === 'facts for other hosts')).toHaveLength(2);
+  });
+
   it('a fact of a host outside the run (or not declared) is a clear step failure, not undefined', async () => {
     const reads: Recipe = {
       name: 'reads', summary: 'r', roles: ['lb'],
