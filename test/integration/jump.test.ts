@@ -3,8 +3,8 @@
 import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { JumpPool } from '../../runner/transport/jump-pool.js';
-import { isTransportError, type ConnectOptions } from '../../runner/transport/index.js';
-import { freePort, startSshd, type SshdFixture } from '../support/sshd.js';
+import { isTransportError } from '../../runner/transport/index.js';
+import { freePort, rootConnectOptions, startSshd, type SshdFixture } from '../support/sshd.js';
 
 let jump: SshdFixture;
 let target: SshdFixture;
@@ -17,17 +17,7 @@ afterAll(async () => {
   await Promise.all([jump?.stop(), target?.stop()]);
 });
 
-const opts = (f: SshdFixture, name: string, over: Partial<ConnectOptions> = {}): ConnectOptions => ({
-  name,
-  address: '127.0.0.1',
-  port: f.port,
-  user: 'root',
-  auth: { kind: 'key', keyFile: f.clientKeyFile },
-  knownHostsFile: f.knownHostsFile,
-  hostKeyPolicy: 'strict',
-  connectTimeoutMs: 5000,
-  ...over,
-});
+const opts = rootConnectOptions;
 
 const count = (text: string, re: RegExp) => (text.match(re) ?? []).length;
 

@@ -14,7 +14,7 @@ import {
   type ConnectOptions,
   type Remote,
 } from '../../runner/transport/index.js';
-import { freePort, generateKey, startSshd, type SshdFixture } from '../support/sshd.js';
+import { freePort, generateKey, rootConnectOptions, startSshd, type SshdFixture } from '../support/sshd.js';
 
 let f: SshdFixture;
 let work: string;
@@ -31,17 +31,7 @@ afterAll(async () => {
 });
 
 function rootOpts(over: Partial<ConnectOptions> = {}): ConnectOptions {
-  return {
-    name: 'web1',
-    address: '127.0.0.1',
-    port: f.port,
-    user: 'root',
-    auth: { kind: 'key', keyFile: f.clientKeyFile },
-    knownHostsFile: f.knownHostsFile,
-    hostKeyPolicy: 'strict',
-    connectTimeoutMs: 5000,
-    ...over,
-  };
+  return rootConnectOptions(f, 'web1', over);
 }
 
 /** The fixture's non-root user, whose shell is dash. */

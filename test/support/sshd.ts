@@ -8,6 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type { ConnectOptions } from '../../runner/transport/types.js';
 
 const execFileP = promisify(execFile);
 
@@ -177,4 +178,19 @@ async function createUser(): Promise<{ name: string; password: string; home: str
 async function removeUser(name: string): Promise<void> {
   // -f: remove even if a session of the user is still around; -r: its home too.
   await execFileP('userdel', ['-f', '-r', name]).catch(() => undefined);
+}
+
+/** How a test logs in to the fixture as root: its client key, its known_hosts, strict host keys. */
+export function rootConnectOptions(f: SshdFixture, name: string, over: Partial<ConnectOptions> = {}): ConnectOptions {
+  return {
+    name,
+    address: '127.0.0.1',
+    port: f.port,
+    user: 'root',
+    auth: { kind: 'key', keyFile: f.clientKeyFile },
+    knownHostsFile: f.knownHostsFile,
+    hostKeyPolicy: 'strict',
+    connectTimeoutMs: 5000,
+    ...over,
+  };
 }
