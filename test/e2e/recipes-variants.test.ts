@@ -280,14 +280,19 @@ describe.skipIf(Boolean(skip))('recipes e2e: variants on bookworm (HAProxy 2.6) 
     await onEach(labs, async (lab) => {
       const [lb, web] = [lbOf(lab).name, websOf(lab)[0]!.name];
       await sshRun(lab, web, 'systemctl stop apache2');
-      await sshRun(lab, lb, 'echo ENABLED=0 >> /etc/default/haproxy');
-      const { report } = await provedUp(lab, dir!.dir);
-      expect(withStatus(report, 'changed').sort()).toEqual([
-        `${lb} haproxy-enable › ENABLED=1 in /etc/default/haproxy`,
-        `${web} apache-install › service apache2 running and enabled`,
-      ]);
-      await allUp(lab);
-      await rerunUnchanged(lab, []);
+      // The labs are shared with later files (recipes-converge expects Debian's stock file): put it back after.
+      await sshRun(lab, lb, 'cp -p /etc/default/haproxy /etc/default/haproxy.e2e-orig && echo ENABLED=0 >> /etc/default/haproxy');
+      try {
+        const { report } = await provedUp(lab, dir!.dir);
+        expect(withStatus(report, 'changed').sort()).toEqual([
+          `${lb} haproxy-enable › ENABLED=1 in /etc/default/haproxy`,
+          `${web} apache-install › service apache2 running and enabled`,
+        ]);
+        await allUp(lab);
+        await rerunUnchanged(lab, []);
+      } finally {
+        await sshRun(lab, lb, 'mv -f /etc/default/haproxy.e2e-orig /etc/default/haproxy');
+      }
     });
   });
 });
