@@ -117,11 +117,20 @@ export function listDir(dir: string): string[] {
   }
 }
 
+/** Lock files this process holds now: removed on exit too (a bench stopped by a signal exits without finally). */
+const heldLocks = new Set<string>();
+process.once('exit', () => {
+  for (const f of heldLocks) rmSync(f, { force: true });
+});
+
 /**
  * Runs fn holding a lock file that records our PID. A lock whose holder is gone is taken over, so a crashed
- * run never blocks the next one.
+ * run never blocks the next one. Our own PID in a lock we do not hold is a leftover of an earlier process that had
+ * the same PID (PID namespaces reuse them): taken over too; a lock this process already holds is refused at once
+ * rather than waited on for the whole timeout.
  */
 export async function withPidLock<T>(file: string, what: string, log: (l: string) => void, fn: () => Promise<T>, timeoutMs = 15 * 60_000): Promise<T> {
+  if (heldLocks.has(file)) throw new Error(`this process already holds ${file} (${what}): not waiting on itself`);
   let told = false;
   const got = await waitFor(
     () => {
@@ -129,6 +138,7 @@ export async function withPidLock<T>(file: string, what: string, log: (l: string
         const fd = openSync(file, 'wx');
         writeFileSync(fd, `${process.pid}\n`);
         closeSync(fd);
+        heldLocks.add(file);
         return true;
       } catch {
         let holder = 0;
@@ -137,7 +147,7 @@ export async function withPidLock<T>(file: string, what: string, log: (l: string
         } catch {
           return false; // removed between our open and read: try again
         }
-        if (!holder || !alive(holder)) {
+        if (!holder || !alive(holder) || (holder === process.pid && !heldLocks.has(file))) {
           rmSync(file, { force: true });
           return false;
         }
@@ -153,6 +163,7 @@ export async function withPidLock<T>(file: string, what: string, log: (l: string
   try {
     return await fn();
   } finally {
+    heldLocks.delete(file);
     rmSync(file, { force: true });
   }
 }
