@@ -126,11 +126,10 @@ process.once('exit', () => {
 /**
  * Runs fn holding a lock file that records our PID. A lock whose holder is gone is taken over, so a crashed
  * run never blocks the next one. Our own PID in a lock we do not hold is a leftover of an earlier process that had
- * the same PID (PID namespaces reuse them): taken over too; a lock this process already holds is refused at once
- * rather than waited on for the whole timeout.
+ * the same PID (PID namespaces reuse them): taken over too. One this process holds is waited for like any other (labs
+ * brought up side by side in one process take the subnet lock in turn).
  */
 export async function withPidLock<T>(file: string, what: string, log: (l: string) => void, fn: () => Promise<T>, timeoutMs = 15 * 60_000): Promise<T> {
-  if (heldLocks.has(file)) throw new Error(`this process already holds ${file} (${what}): not waiting on itself`);
   let told = false;
   const got = await waitFor(
     () => {
@@ -151,7 +150,7 @@ export async function withPidLock<T>(file: string, what: string, log: (l: string
           rmSync(file, { force: true });
           return false;
         }
-        if (!told) log(`waiting for another haforge (PID ${holder}) ${what}`);
+        if (!told && holder !== process.pid) log(`waiting for another haforge (PID ${holder}) ${what}`);
         told = true;
         return false;
       }
