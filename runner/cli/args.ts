@@ -8,7 +8,7 @@ import { badValue, flagName, fromText, isFlag, type OptionSpec } from '../invent
 import { UsageError } from './errors.js';
 import { runnerFlags } from './flags.js';
 
-export const COMMANDS = ['up', 'run', 'check', 'verify', 'demo', 'list', 'lab', 'wizard', 'schema', 'help', 'version'] as const;
+export const COMMANDS = ['up', 'run', 'check', 'verify', 'demo', 'list', 'lab', 'wizard', 'schema', 'inventory', 'help', 'version'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export interface CliOptions {

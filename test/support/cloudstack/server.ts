@@ -57,6 +57,7 @@ const MAX_PAGE = 500;
 
 export class FakeCloudStack {
   readonly zones: Json[] = [{ id: 'zone-1', name: 'zone1', networktype: 'Advanced' }];
+  readonly projects: Json[] = [];
   readonly vms: FakeVm[] = [];
   readonly jobs = new Map<string, Job>();
   /** Every request's decoded command, for tests that count calls. */
@@ -75,12 +76,15 @@ export class FakeCloudStack {
     return new Promise((ok) => (this.server ? this.server.close(() => ok()) : ok()));
   }
 
-  addVm(name: string, ip: string, tags: Record<string, string> = {}): FakeVm {
+  /** A VM as UserVmResponse shows it; `over` sets other fields (state, publicip, projectid/project, nic, ...). */
+  addVm(name: string, ip: string, tags: Record<string, string> = {}, over: Partial<FakeVm> = {}): FakeVm {
     const id = randomUUID();
     const vm: FakeVm = {
-      id, name, state: 'Running', zoneid: 'zone-1', zonename: 'zone1',
+      id, name, displayname: name, state: 'Running', zoneid: 'zone-1', zonename: 'zone1', account: 'admin', domain: 'ROOT',
+      templatename: 'debian-12', serviceofferingname: 'small', hypervisor: 'KVM',
       nic: [{ id: randomUUID(), networkid: 'net-1', networkname: 'net1', ipaddress: ip, isdefault: true }],
       tags: Object.entries(tags).map(([key, value]) => ({ key, value, resourcetype: 'UserVm', resourceid: id })),
+      ...over,
     };
     this.vms.push(vm);
     return vm;
@@ -154,10 +158,16 @@ function tagFilters(p: Map<string, string>): { key: string; value: string }[] {
 
 const BUILTIN: Record<string, (p: Map<string, string>, cs: FakeCloudStack) => Json> = {
   listZones: (p, cs) => cs.page(p, cs.zones.filter((z) => !p.has('name') || z.name === p.get('name')), 'zone'),
+  listProjects: (p, cs) => cs.page(p, cs.projects.filter((z) => !p.has('name') || z.name === p.get('name')), 'project'),
   listVirtualMachines: (p, cs) => {
     const tags = tagFilters(p);
+    const project = p.get('projectid');
+    if (project !== undefined && project !== '-1' && !cs.projects.some((x) => x.id === project)) throw new ApiError(431, 4350, `Unable to find project by id ${project}`);
+    // As CloudStack: without projectid only VMs outside projects; -1 every project's too.
+    const inProject = (vm: FakeVm) => (project === '-1' ? true : project === undefined ? vm.projectid === undefined : vm.projectid === project);
     const vms = cs.vms.filter(
-      (vm) => (!p.has('zoneid') || vm.zoneid === p.get('zoneid')) && tags.every((t) => vm.tags.some((v) => v.key === t.key && v.value === t.value)),
+      (vm) => inProject(vm) && (!p.has('zoneid') || vm.zoneid === p.get('zoneid')) && (!p.has('name') || vm.name === p.get('name')) &&
+        (!p.has('state') || vm.state === p.get('state')) && tags.every((t) => vm.tags.some((v) => v.key === t.key && v.value === t.value)),
     );
     return cs.page(p, vms, 'virtualmachine');
   },
