@@ -29,7 +29,7 @@ async function packageVersion(): Promise<string> {
   }
 }
 
-const COMMANDS = ['up', 'run', 'check', 'verify', 'demo', 'list', 'lab', 'wizard', 'schema', 'inventory', 'version', 'help'];
+const COMMANDS = ['up', 'run', 'check', 'verify', 'demo', 'list', 'lab', 'wizard', 'schema', 'inventory', 'cloud', 'version', 'help'];
 
 export async function main(argv: string[]): Promise<number> {
   applyNoColor();
@@ -61,6 +61,10 @@ export async function main(argv: string[]): Promise<number> {
       case 'inventory': {
         const { inventoryCommand } = await import('./inventory-command.js');
         return await inventoryCommand(options);
+      }
+      case 'cloud': {
+        const { cloudCommand } = await import('./cloud-command.js');
+        return await cloudCommand(rest[0], options, ask);
       }
       case 'list':
         process.stdout.write(`${listRecipes(catalogue.recipes)}\n`);

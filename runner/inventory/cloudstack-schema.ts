@@ -21,6 +21,26 @@ const groupRule = z.strictObject(
   expect('a mapping with tags and/or names'),
 );
 
+const count = (what: string) => z.int(expect(what)).check(z.minimum(1, expect(what)), z.maximum(50, expect(what)));
+const CIDR = 'an IPv4 network (a.b.c.d/n)';
+
+/** What `haforge cloud up` makes (names as CloudStack shows them; looked up, never guessed). */
+const provisionBlock = z.strictObject(
+  {
+    template: name,
+    offering: name,
+    network: z.optional(name),
+    keypair: z.optional(name),
+    /** Registered as the key pair when CloudStack has none of that name. */
+    public_key: z.optional(z.string(expect('a file path')).check(z.regex(/^[^\p{Cc}]{1,4096}$/u, expect('a file path')))),
+    lbs: z.optional(count('1-50 load balancers')),
+    webs: z.optional(count('1-50 web nodes')),
+    /** Who may reach port 22. */
+    ssh_from: z.optional(z.string(expect(CIDR)).check(z.regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, expect(CIDR)))),
+  },
+  expect('a mapping with template, offering (and optionally network, keypair, public_key, lbs, webs, ssh_from)'),
+);
+
 export const cloudstackBlock = z.strictObject(
   {
     profile: z.optional(z.string(expect(PROFILE)).check(z.regex(/^[A-Za-z0-9._-]{1,64}$/, expect(PROFILE)))),
@@ -37,6 +57,7 @@ export const cloudstackBlock = z.strictObject(
     network: z.optional(name),
     /** Group name -> which VMs are in it; default: tag haforge:role = lb / web. */
     groups: z.optional(z.record(z.string(), groupRule, expect('a mapping of group name to a rule (tags, names)'))),
+    provision: z.optional(provisionBlock),
   },
   expect('a mapping of CloudStack settings'),
 );

@@ -166,7 +166,7 @@ function unknownKey(key: string, level: Level): string {
 }
 
 function unknownCloudStackKey(key: string, path: readonly PropertyKey[]): string {
-  const allowed = path.length === 1 ? Object.keys(cloudstackBlock.shape) : ['tags', 'names'];
+  const allowed = path.length === 1 ? Object.keys(cloudstackBlock.shape) : path[1] === 'provision' ? ['template', 'offering', 'network', 'keypair', 'public_key', 'lbs', 'webs', 'ssh_from'] : ['tags', 'names'];
   const guess = closest(key, allowed);
   return guess ? `unknown key; did you mean \`${guess}\`?` : `unknown key; expected one of: ${allowed.join(', ')}`;
 }

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { provisioningCommands } from './provisioning.js';
 import { verifyRequest } from './verify.js';
 
 type Json = Record<string, unknown>;
@@ -56,8 +57,15 @@ export interface FakeCloudStackOptions {
 const MAX_PAGE = 500;
 
 export class FakeCloudStack {
-  readonly zones: Json[] = [{ id: 'zone-1', name: 'zone1', networktype: 'Advanced' }];
+  readonly zones: Json[] = [{ id: 'zone-1', name: 'zone1', networktype: 'Advanced', securitygroupsenabled: true }];
   readonly projects: Json[] = [];
+  readonly templates: Json[] = [{ id: 'tpl-1', name: 'debian-12', ostypename: 'Debian GNU/Linux 12 (64-bit)', isready: true }];
+  readonly offerings: Json[] = [{ id: 'off-1', name: 'small', cpunumber: 1, memory: 1024 }];
+  readonly networks: Json[] = [{ id: 'net-1', name: 'net1', zoneid: 'zone-1', type: 'Shared' }];
+  readonly keypairs: Json[] = [];
+  readonly securityGroups: (Json & { id: string; name: string; ingressrule: Json[]; tags: { key: string; value: string }[] })[] = [];
+  /** Deploys that succeed before one fails with 533 (a failure halfway through `cloud up`); undefined: never. */
+  failDeployAfter?: number;
   readonly vms: FakeVm[] = [];
   readonly jobs = new Map<string, Job>();
   /** Every request's decoded command, for tests that count calls. */
@@ -126,7 +134,8 @@ export class FakeCloudStack {
     }
     const builtin = BUILTIN[command];
     if (!builtin) throw new ApiError(432, 9999, 'The given command does not exist or it is not available for user');
-    return builtin(p, this);
+    const r = builtin(p, this);
+    return 'job' in r && typeof r.job === 'object' && r.job ? this.startJob(command, r.job as JobOutcome) : (r as Json);
   }
 
   startJob(cmd: string, result: JobOutcome): Json {
@@ -156,7 +165,8 @@ function tagFilters(p: Map<string, string>): { key: string; value: string }[] {
   return out;
 }
 
-const BUILTIN: Record<string, (p: Map<string, string>, cs: FakeCloudStack) => Json> = {
+const BUILTIN: Record<string, (p: Map<string, string>, cs: FakeCloudStack) => Json | { job: JobOutcome }> = {
+  ...provisioningCommands,
   listZones: (p, cs) => cs.page(p, cs.zones.filter((z) => !p.has('name') || z.name === p.get('name')), 'zone'),
   listProjects: (p, cs) => cs.page(p, cs.projects.filter((z) => !p.has('name') || z.name === p.get('name')), 'project'),
   listVirtualMachines: (p, cs) => {
