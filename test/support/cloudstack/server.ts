@@ -4,6 +4,7 @@
 // jobs that stay pending for a few polls, and fails with CloudStack's error codes.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { provisioningCommands } from './provisioning.js';
 import { verifyRequest } from './verify.js';
@@ -52,6 +53,8 @@ export interface FakeCloudStackOptions {
   now?: () => number;
   /** Commands beyond the built-in ones; throw ApiError to fail. A returned `{ job: ... }` becomes an async job. */
   commands?: Record<string, (p: Map<string, string>, cs: FakeCloudStack) => Json | { job: JobOutcome }>;
+  /** Serve https with this certificate and key (PEM), as a management server behind a private CA does. */
+  tls?: { cert: string; key: string };
 }
 
 const MAX_PAGE = 500;
@@ -75,9 +78,10 @@ export class FakeCloudStack {
   constructor(private readonly o: FakeCloudStackOptions) {}
 
   async start(): Promise<string> {
-    this.server = createServer((req, res) => this.handle(req, res));
+    const handler = (req: IncomingMessage, res: ServerResponse) => this.handle(req, res);
+    this.server = this.o.tls ? createTlsServer(this.o.tls, handler) : createServer(handler);
     await new Promise<void>((ok) => this.server!.listen(0, '127.0.0.1', ok));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/client/api`;
+    return `${this.o.tls ? 'https' : 'http'}://127.0.0.1:${(this.server.address() as AddressInfo).port}/client/api`;
   }
 
   stop(): Promise<void> {
