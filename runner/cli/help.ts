@@ -29,6 +29,8 @@ Commands:
   keeper stop      close the SSH connections kept by --keep-connections (see --keep-connections)
   wizard           the guided setup, on a terminal
   schema           the inventory file's JSON Schema, for YAML editors (haforge schema > haforge.schema.json)
+  cloud up|down    make the inventory's cloudstack.provision (key pair, security group, VMs, all tagged), or destroy what carries its tag
+  inventory        the resolved inventory (also of \`source: cloudstack\`); --json: ansible-inventory --list's shape
   help [COMMAND]   this text, or one command's; \`haforge help vars\`: every inventory var, as a table
 
 ${OPTIONS}

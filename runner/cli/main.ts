@@ -29,7 +29,7 @@ async function packageVersion(): Promise<string> {
   }
 }
 
-const COMMANDS = ['up', 'run', 'check', 'verify', 'demo', 'list', 'lab', 'wizard', 'schema', 'version', 'help'];
+const COMMANDS = ['up', 'run', 'check', 'verify', 'demo', 'list', 'lab', 'wizard', 'schema', 'inventory', 'cloud', 'version', 'help'];
 
 export async function main(argv: string[]): Promise<number> {
   applyNoColor();
@@ -57,6 +57,14 @@ export async function main(argv: string[]): Promise<number> {
         const { inventoryJsonSchema } = await import('../inventory/json-schema.js');
         process.stdout.write(`${JSON.stringify(inventoryJsonSchema([...catalogue.options, ...(catalogue.hostVars ?? [])]), null, 2)}\n`);
         return 0;
+      }
+      case 'inventory': {
+        const { inventoryCommand } = await import('./inventory-command.js');
+        return await inventoryCommand(options);
+      }
+      case 'cloud': {
+        const { cloudCommand } = await import('./cloud-command.js');
+        return await cloudCommand(rest[0], options, ask);
       }
       case 'list':
         process.stdout.write(`${listRecipes(catalogue.recipes)}\n`);

@@ -2,7 +2,8 @@
 // be wrong with the input stops here (exit 2), and every secret a person may be asked for is asked here.
 import chalk from 'chalk';
 import { UsageError } from './errors.js';
-import { loadInventory, selectHosts } from '../inventory/index.js';
+import { selectHosts } from '../inventory/index.js';
+import { loadInventorySource } from './inventory-source.js';
 import type { HostSpec, Inventory } from '../inventory/types.js';
 import { planRecipes } from '../engine/planner.js';
 import type { Recipe } from '../engine/types.js';
@@ -25,7 +26,7 @@ const warn = (o: CliOptions, lines: readonly string[]) => {
 };
 
 export async function runInputs(req: PlanRequest, o: CliOptions, redactor: Redactor): Promise<RunInputs> {
-  const inventory = req.inventory ?? loadInventory(chooseInventory(o.inventory));
+  const inventory = req.inventory ?? (await loadInventorySource(chooseInventory(o.inventory))).inventory;
   warn(o, inventory.warnings);
   resolveFileVars(inventory, req.catalogue.options);
   const hosts = selectHosts(inventory, o.limit);

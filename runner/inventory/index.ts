@@ -6,8 +6,11 @@ export {
   DEFAULT_PORT,
   DEFAULT_SUDO_PASSWORD_ENV,
   DEFAULT_USER,
+  buildInventory,
   loadInventory,
   parseInventory,
+  readInventoryInput,
+  readInventorySource,
   type LoadOptions,
   type ParseOptions,
 } from './load.js';

@@ -9,6 +9,7 @@ import { closest, describe, formatPath, type Problem } from './errors.js';
 import { groupOptions } from './group-options.js';
 import { expectedOf, isVar, type OptionSpec } from './option.js';
 import { optionSchema } from './option-schema.js';
+import { cloudstackBlock } from './cloudstack-schema.js';
 
 const [serialOption, maxFailOption] = groupOptions as [OptionSpec, OptionSpec];
 
@@ -82,6 +83,9 @@ function inventoryShape<V extends z.ZodMiniType>(vars: V) {
       vars: z.optional(vars),
       ssh: z.optional(z.nullable(globalSsh)),
       groups: z.optional(z.nullable(z.record(z.string(), z.nullable(group), expect('a mapping of group name to group')))),
+      // A dynamic source: hosts come from the cloud's API as well (runner/cloud/cloudstack/inventory.ts).
+      source: z.optional(z.literal('cloudstack', expect('cloudstack (the only dynamic source)'))),
+      cloudstack: z.optional(cloudstackBlock),
     },
     expect('a mapping'),
   );
@@ -161,6 +165,12 @@ function unknownKey(key: string, level: Level): string {
   return guess ? `unknown key; did you mean \`${guess}\`?` : `unknown key; expected one of: ${allowed.join(', ')}`;
 }
 
+function unknownCloudStackKey(key: string, path: readonly PropertyKey[]): string {
+  const allowed = path.length === 1 ? Object.keys(cloudstackBlock.shape) : path[1] === 'provision' ? ['template', 'offering', 'network', 'keypair', 'public_key', 'lbs', 'webs', 'ssh_from'] : ['tags', 'names'];
+  const guess = closest(key, allowed);
+  return guess ? `unknown key; did you mean \`${guess}\`?` : `unknown key; expected one of: ${allowed.join(', ')}`;
+}
+
 /** A hint for common YAML slips: `sudo: yes` (a string in YAML 1.2), `port: "22"`. */
 function hintFor(expected: string, found: unknown): string {
   if ((expected === SERIAL || expected === PERCENT) && typeof found === 'string' && /^\d+$/.test(found)) return ' (write the number without quotes)';
@@ -184,7 +194,8 @@ export function checkShape(raw: unknown): { data: InventoryInput; problems: [] }
   for (const issue of result.error.issues) {
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
-        problems.push({ path: formatPath([...issue.path, key]), message: unknownKey(key, levelOf(issue.path)) });
+        const message = issue.path[0] === 'cloudstack' ? unknownCloudStackKey(key, issue.path) : unknownKey(key, levelOf(issue.path));
+        problems.push({ path: formatPath([...issue.path, key]), message });
       }
     } else {
       const found = valueAt(raw, issue.path);

@@ -4,7 +4,9 @@
 // jobs that stay pending for a few polls, and fails with CloudStack's error codes.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { provisioningCommands } from './provisioning.js';
 import { verifyRequest } from './verify.js';
 
 type Json = Record<string, unknown>;
@@ -51,12 +53,22 @@ export interface FakeCloudStackOptions {
   now?: () => number;
   /** Commands beyond the built-in ones; throw ApiError to fail. A returned `{ job: ... }` becomes an async job. */
   commands?: Record<string, (p: Map<string, string>, cs: FakeCloudStack) => Json | { job: JobOutcome }>;
+  /** Serve https with this certificate and key (PEM), as a management server behind a private CA does. */
+  tls?: { cert: string; key: string };
 }
 
 const MAX_PAGE = 500;
 
 export class FakeCloudStack {
-  readonly zones: Json[] = [{ id: 'zone-1', name: 'zone1', networktype: 'Advanced' }];
+  readonly zones: Json[] = [{ id: 'zone-1', name: 'zone1', networktype: 'Advanced', securitygroupsenabled: true }];
+  readonly projects: Json[] = [];
+  readonly templates: Json[] = [{ id: 'tpl-1', name: 'debian-12', ostypename: 'Debian GNU/Linux 12 (64-bit)', isready: true }];
+  readonly offerings: Json[] = [{ id: 'off-1', name: 'small', cpunumber: 1, memory: 1024 }];
+  readonly networks: Json[] = [{ id: 'net-1', name: 'net1', zoneid: 'zone-1', type: 'Shared' }];
+  readonly keypairs: Json[] = [];
+  readonly securityGroups: (Json & { id: string; name: string; ingressrule: Json[]; tags: { key: string; value: string }[] })[] = [];
+  /** Deploys that succeed before one fails with 533 (a failure halfway through `cloud up`); undefined: never. */
+  failDeployAfter?: number;
   readonly vms: FakeVm[] = [];
   readonly jobs = new Map<string, Job>();
   /** Every request's decoded command, for tests that count calls. */
@@ -66,21 +78,25 @@ export class FakeCloudStack {
   constructor(private readonly o: FakeCloudStackOptions) {}
 
   async start(): Promise<string> {
-    this.server = createServer((req, res) => this.handle(req, res));
+    const handler = (req: IncomingMessage, res: ServerResponse) => this.handle(req, res);
+    this.server = this.o.tls ? createTlsServer(this.o.tls, handler) : createServer(handler);
     await new Promise<void>((ok) => this.server!.listen(0, '127.0.0.1', ok));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/client/api`;
+    return `${this.o.tls ? 'https' : 'http'}://127.0.0.1:${(this.server.address() as AddressInfo).port}/client/api`;
   }
 
   stop(): Promise<void> {
     return new Promise((ok) => (this.server ? this.server.close(() => ok()) : ok()));
   }
 
-  addVm(name: string, ip: string, tags: Record<string, string> = {}): FakeVm {
+  /** A VM as UserVmResponse shows it; `over` sets other fields (state, publicip, projectid/project, nic, ...). */
+  addVm(name: string, ip: string, tags: Record<string, string> = {}, over: Partial<FakeVm> = {}): FakeVm {
     const id = randomUUID();
     const vm: FakeVm = {
-      id, name, state: 'Running', zoneid: 'zone-1', zonename: 'zone1',
+      id, name, displayname: name, state: 'Running', zoneid: 'zone-1', zonename: 'zone1', account: 'admin', domain: 'ROOT',
+      templatename: 'debian-12', serviceofferingname: 'small', hypervisor: 'KVM',
       nic: [{ id: randomUUID(), networkid: 'net-1', networkname: 'net1', ipaddress: ip, isdefault: true }],
       tags: Object.entries(tags).map(([key, value]) => ({ key, value, resourcetype: 'UserVm', resourceid: id })),
+      ...over,
     };
     this.vms.push(vm);
     return vm;
@@ -122,7 +138,8 @@ export class FakeCloudStack {
     }
     const builtin = BUILTIN[command];
     if (!builtin) throw new ApiError(432, 9999, 'The given command does not exist or it is not available for user');
-    return builtin(p, this);
+    const r = builtin(p, this);
+    return 'job' in r && typeof r.job === 'object' && r.job ? this.startJob(command, r.job as JobOutcome) : (r as Json);
   }
 
   startJob(cmd: string, result: JobOutcome): Json {
@@ -152,12 +169,19 @@ function tagFilters(p: Map<string, string>): { key: string; value: string }[] {
   return out;
 }
 
-const BUILTIN: Record<string, (p: Map<string, string>, cs: FakeCloudStack) => Json> = {
+const BUILTIN: Record<string, (p: Map<string, string>, cs: FakeCloudStack) => Json | { job: JobOutcome }> = {
+  ...provisioningCommands,
   listZones: (p, cs) => cs.page(p, cs.zones.filter((z) => !p.has('name') || z.name === p.get('name')), 'zone'),
+  listProjects: (p, cs) => cs.page(p, cs.projects.filter((z) => !p.has('name') || z.name === p.get('name')), 'project'),
   listVirtualMachines: (p, cs) => {
     const tags = tagFilters(p);
+    const project = p.get('projectid');
+    if (project !== undefined && project !== '-1' && !cs.projects.some((x) => x.id === project)) throw new ApiError(431, 4350, `Unable to find project by id ${project}`);
+    // As CloudStack: without projectid only VMs outside projects; -1 every project's too.
+    const inProject = (vm: FakeVm) => (project === '-1' ? true : project === undefined ? vm.projectid === undefined : vm.projectid === project);
     const vms = cs.vms.filter(
-      (vm) => (!p.has('zoneid') || vm.zoneid === p.get('zoneid')) && tags.every((t) => vm.tags.some((v) => v.key === t.key && v.value === t.value)),
+      (vm) => inProject(vm) && (!p.has('zoneid') || vm.zoneid === p.get('zoneid')) && (!p.has('name') || vm.name === p.get('name')) &&
+        (!p.has('state') || vm.state === p.get('state')) && tags.every((t) => vm.tags.some((v) => v.key === t.key && v.value === t.value)),
     );
     return cs.page(p, vms, 'virtualmachine');
   },
