@@ -70,6 +70,8 @@ interface HostRun {
   remote?: Remote;
   error?: string;
   ended?: HostSummary;
+  /** Its connection is closed (at the end of its batch, or at once when it failed). */
+  closed?: boolean;
 }
 
 /** A new phase starts at every `sync` recipe: all hosts of a batch finish one phase before any starts the next. */
@@ -87,20 +89,33 @@ export async function execute(o: ExecuteOptions): Promise<ExecuteResult> {
   const ev = o.events ?? {};
   const phases = phasesOf(o.recipes);
   const gathered: GatheredFacts = new Map();
-  const cluster = clusterView(o.inventory, o.hosts, o.overrides ?? {}, gathered);
   const runs = o.hosts.map((spec): HostRun => {
     const recipes = o.recipes.filter((r) => appliesTo(r, spec.groups));
     const lastPhase = phases.reduce((last, p, i) => (p.some((r) => recipes.includes(r)) ? i : last), -1);
     return { spec, recipes, started: 0, counts: { ok: 0, changed: 0, failed: 0, skipped: 0 }, lastPhase };
   });
+  const byName = new Map(runs.map((r) => [r.spec.name, r]));
+  // A peer's fact read now (PeerView.readNow): on its own connection, while that is open (until its batch ends).
+  const live = (name: string, cmd: string) => {
+    const ctx = byName.get(name)?.ctx;
+    return ctx && !byName.get(name)?.closed ? ctx.run(cmd, { timeoutMs: o.commandTimeoutMs ?? 600_000 }) : undefined;
+  };
+  const cluster = clusterView(o.inventory, o.hosts, o.overrides ?? {}, gathered, live);
   const record = (run: HostRun, r: StepResult): void => {
     run.counts[r.status]++;
     results.push(r);
     ev.stepEnd?.(r);
   };
+  const close = async (run: HostRun): Promise<void> => {
+    if (run.closed) return;
+    run.closed = true;
+    await run.remote?.close().catch(() => undefined);
+  };
+  // A host that has finished is reported at once; its connection stays open until its batch ends, so that
+  // the checks of hosts still running can read it as it is now (PeerView.readNow).
   const end = async (run: HostRun): Promise<void> => {
     if (run.ended) return;
-    await run.remote?.close().catch(() => undefined);
+    if (run.error) await close(run);
     const c = run.counts;
     run.ended = {
       host: run.spec.name,
@@ -126,6 +141,7 @@ export async function execute(o: ExecuteOptions): Promise<ExecuteResult> {
       });
     }
     for (const run of inBatch) await end(run);
+    for (const run of inBatch) await close(run);
     const failed = new Set(inBatch.filter((r) => r.ended?.status === 'failed').map((r) => r.spec.name));
     const why = k < batches.length - 1 ? stopReason(batch, failed, o.rollout?.groups, o.rollout?.all) : undefined;
     if (!why) continue;
@@ -137,6 +153,7 @@ export async function execute(o: ExecuteOptions): Promise<ExecuteResult> {
     break;
   }
   for (const run of runs) await end(run);
+  for (const run of runs) await close(run);
   return { results, hosts: runs.map((r) => r.ended!), interrupted: o.signal?.aborted ?? false };
 }
 

@@ -27,6 +27,12 @@ export interface PeerView {
   readonly inRun: boolean;
   /** A fact gathered from it before any host changed (Recipe.peerFacts); throws a StepError otherwise. */
   fact<T>(fact: Fact<T>): T;
+  /**
+   * The fact read from it now, not cached (a check that must see the cluster as it is, e.g. which host holds a
+   * shared address right now). Facts are read-only commands, so this never changes the peer. Only for a peer
+   * this run is connected to in the same batch; throws a StepError otherwise.
+   */
+  readNow<T>(fact: Fact<T>): Promise<T>;
 }
 
 /** The read-only view of the run that every step gets. */
