@@ -24,12 +24,12 @@ export function vipHeld(vip: Vip): Fact<boolean> {
   };
 }
 
-/** One look at every LB of the run: which hold the VIP, and which could not be read now (not in this batch). */
+/** One look at every LB of the run: which hold the VIP, and which could not be read now (a later batch). */
 export async function vipHolders(h: HostContext, vip: Vip): Promise<{ holders: string[]; unread: string[] }> {
   const lbs = h.cluster.hosts('lb').filter((p) => p.inRun && vipOf({ vars: p.vars }) !== undefined);
   const fact = vipHeld(vip);
   const seen = await Promise.all(lbs.map((p) => p.readNow(fact).then((held) => ({ name: p.name, held }), (e: unknown) => ({ name: p.name, held: undefined, why: e }))));
-  for (const s of seen) if ('why' in s && !String((s.why as Error).message).includes('not connected')) throw s.why;
+  for (const s of seen) if ('why' in s && !String((s.why as Error).message).includes('not connected yet')) throw s.why;
   return { holders: seen.filter((s) => s.held === true).map((s) => s.name), unread: seen.filter((s) => s.held === undefined).map((s) => s.name) };
 }
 
@@ -54,7 +54,7 @@ function holder(vip: Vip): Step {
         // With a rolling order the other LBs may not be connected now: judge only this host then.
         if (read.length < 2 && last.unread.length > 0) {
           const mine = last.holders.includes(h.name);
-          return { state: 'ok', note: `${h.name} ${mine ? 'holds' : 'does not hold'} the VIP (${last.unread.join(', ')} not read in this batch)` };
+          return { state: 'ok', note: `${h.name} ${mine ? 'holds' : 'does not hold'} the VIP (${last.unread.join(', ')} not reached yet: a later batch)` };
         }
         const problem = holdersProblem(vip, last.holders, read);
         if (!problem) return { state: 'ok', note: `${last.holders[0]} holds the VIP (master)${last.holders[0] === h.name ? '' : `; ${h.name} is backup`}` };

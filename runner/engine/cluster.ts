@@ -35,7 +35,7 @@ export function clusterView(inventory: Inventory, runHosts: readonly HostSpec[],
       async readNow<T>(fact: Fact<T>): Promise<T> {
         const pending = live(spec.name, fact.command);
         if (!pending) {
-          const why = inRun.has(spec.name) ? 'it is not connected in this batch of the rollout' : 'that host is not part of this run (--limit)';
+          const why = inRun.has(spec.name) ? 'it is not connected yet (a later batch of the rollout)' : 'that host is not part of this run (--limit)';
           throw new StepError(`cannot read ${fact.name} of ${spec.name} now: ${why}`);
         }
         return fact.parse(await pending);
