@@ -13,6 +13,12 @@ export const haVars: RunOption[] = [
   { name: 'preempt', kind: 'var', readBy: ['keepalived-config'], type: 'boolean', default: false, description: 'a returning LB with a higher priority takes the VIP back (default: it stays backup, no second interruption)' },
 ];
 
+/** `haforge failover`'s options (flags; as vars too, like every recipe option, though a run is where they belong). */
+export const haFlags: RunOption[] = [
+  { name: 'to', readBy: ['failover'], type: 'string', value: 'LB', pattern: { regex: /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, allowed: 'an LB\'s inventory name' }, description: 'with `failover`: the LB that is to take the VIP (default: the other one)' },
+  { name: 'force', default: false, readBy: ['failover'], type: 'boolean', description: 'with `failover`: move the VIP even when the new master is not healthy' },
+];
+
 export interface Vip {
   address: string;
   prefix: number;

@@ -2,7 +2,7 @@
 // VIP list on one of them is split brain), in the LBs' subnet, not a host's own address, and an unambiguous
 // election. A problem names the file and the place the var was set.
 import { isIP } from 'node:net';
-import type { Inventory } from '../runner/inventory/types.js';
+import type { HostSpec, Inventory, Vars } from '../runner/inventory/types.js';
 import { inSubnet, parseVip, priorityOf } from './ha-options.js';
 
 export interface ClusterCheck {
@@ -11,10 +11,12 @@ export interface ClusterCheck {
   warnings?: string[];
 }
 
-export function haPreflight(inv: Inventory): ClusterCheck {
+export function haPreflight(inv: Inventory, run?: { recipes: readonly string[]; vars: Readonly<Vars> }): ClusterCheck {
   const lbs = (inv.groups['lb'] ?? []).map((n) => inv.hosts.find((h) => h.name === n)!).filter(Boolean);
   const at = (host: string, name: string) => `${inv.file}: ${inv.varPaths?.[host]?.[name] ?? `vars.${name}`}`;
   const withVip = lbs.filter((h) => h.vars['vip'] !== undefined);
+  const failover = run?.recipes.includes('failover') ? failoverProblem(inv, lbs, withVip.length, run.vars) : undefined;
+  if (failover) return { problem: failover };
   if (withVip.length === 0) return { warnings: [] };
   const first = withVip[0]!;
   const given = String(first.vars['vip']);
@@ -50,4 +52,18 @@ export function haPreflight(inv: Inventory): ClusterCheck {
   }
   const warnings = lbs.length === 1 ? [`${at(first.name, 'vip')}: a vip with one load balancer (${first.name}): keepalived holds it, but there is no partner to fail over to`] : [];
   return { warnings };
+}
+
+/** `haforge failover` needs a pair to move the VIP within, and nopreempt (else the VIP goes back at once). */
+function failoverProblem(inv: Inventory, lbs: readonly HostSpec[], withVip: number, flags: Readonly<Vars>): string | undefined {
+  if (withVip < 2) {
+    return `${inv.file}: groups.lb: failover needs an HA pair: two or more load balancers with a vip (${lbs.length} LB${lbs.length === 1 ? '' : 's'}, ${withVip} with a vip)`;
+  }
+  const preempt = lbs.find((h) => h.vars['preempt'] === true);
+  if (preempt) {
+    return `${inv.file}: ${inv.varPaths?.[preempt.name]?.['preempt'] ?? 'vars.preempt'}: failover with preempt: true would see the VIP go back to the LB with the highest priority; change vrrp_priority instead, or set preempt: false`;
+  }
+  const to = flags['to'];
+  if (typeof to === 'string' && !lbs.some((h) => h.name === to)) return `--to ${to}: not a load balancer of ${inv.file} (${lbs.map((h) => h.name).join(', ')})`;
+  return undefined;
 }

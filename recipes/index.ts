@@ -10,6 +10,8 @@ import { apacheInstall } from './apache-install.js';
 import { verify } from './verify.js';
 import { keepalivedConfig, keepalivedInstall } from './keepalived.js';
 import { facts } from './facts.js';
+import { haStatus } from './ha-status.js';
+import { haFailover } from './ha-failover.js';
 
 export const recipes: Recipe[] = [
   systemUpdate,
@@ -24,6 +26,9 @@ export const recipes: Recipe[] = [
   verify,
   // Not part of `up`'s work, but harmless in it: read-only.
   facts,
+  // The HA pair's operations (`haforge status`, `haforge failover`): only when named.
+  haStatus,
+  haFailover,
 ];
 
 export { options, secrets, hostVars } from './options.js';

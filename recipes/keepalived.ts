@@ -2,11 +2,11 @@
 // kernel must let HAProxy bind a VIP it does not hold yet, and the interface is checked before keepalived is
 // touched) and after haproxy runs (keepalived's config, validated with `keepalived -t`, backup and rollback).
 // Nothing happens without a `vip`.
-import type { Recipe } from '../runner/engine/types.js';
+import type { Fact, Recipe } from '../runner/engine/types.js';
 import { command, file, packages, reloadService, service } from '../runner/engine/primitives/index.js';
 import { CHECK_HAPROXY_SCRIPT, renderKeepalivedConf } from './templates/keepalived-conf.js';
-import { defaultRouterId, priorityOf, vipOf } from './ha-options.js';
-import { lbNetwork, ownLink, peerAddress } from './keepalived-facts.js';
+import { defaultRouterId, parseVip, priorityOf, vipOf } from './ha-options.js';
+import { lbNetwork, ownLink, peerAddress, type LbNetwork } from './keepalived-facts.js';
 import { opt } from './options.js';
 
 export const KEEPALIVED_CONF = '/etc/keepalived/keepalived.conf';
@@ -39,6 +39,14 @@ export const keepalivedConfig: Recipe = {
   after: ['haproxy-service', 'keepalived-install'],
   // Read only where a vip is set: without one the recipe has no step and the run no extra round trip.
   peerFacts: [{ groups: ['lb'], facts: [lbNetwork], when: (vars) => vars['vip'] !== undefined }],
+  // Backups first, the master last (rank 1: it holds the VIP now), so a change that moves the VIP moves it
+  // once; a reload alone (SIGHUP keeps the state) moves nothing. From the network facts read anyway.
+  rollBy: {
+    groups: ['lb'],
+    fact: lbNetwork as Fact<unknown>,
+    rank: (net, vars) => ((net as LbNetwork).addresses?.some((a) => a.address === parseVip(vars['vip'])?.address) ? 1 : 0),
+    when: (vars) => vars['vip'] !== undefined,
+  },
   async steps(h) {
     const vip = vipOf(h);
     if (!vip) return [];

@@ -1,7 +1,7 @@
 // The knobs of the setup. Each is an inventory var (any level) and a flag (`--keep-alive`, `--persistence X`);
 // flags win. The wizard asks the same questions.
 import type { RunOption, SecretSpec, HostContext } from '../runner/engine/types.js';
-import { haVars } from './ha-options.js';
+import { haFlags, haVars } from './ha-options.js';
 
 // What each string option may hold (M1, issue 21): no newline or control character ever reaches haproxy.cfg, a
 // .sources file or a command line. The writers still escape or refuse on their own (templates/haproxy-word.ts,
@@ -74,6 +74,7 @@ export const registry: RunOption[] = [
   { name: 'bind_address', type: 'string', kind: 'var', pattern: PATTERNS.bind, default: '*', readBy: ['haproxy-config'], description: 'address the load balancer binds ("*" or "": all)' },
   // The HA pair's network (recipes/ha-options.ts): inventory vars only.
   ...haVars,
+  ...haFlags,
 ];
 
 /** The run options: flags and vars. */
@@ -87,13 +88,13 @@ export const secrets: SecretSpec[] = [
     env: 'HAFORGE_STATS_PASSWORD',
     fileFlag: 'stats-password-file',
     description: 'the stats page password',
-    neededBy: ['haproxy-config', 'verify'],
+    neededBy: ['haproxy-config', 'verify', 'status', 'failover'],
     required: () => true,
   },
 ];
 
 /** A var with the option's default; flags are already merged into h.vars. */
-export function opt<T extends string | number | boolean>(h: HostContext, name: string): T {
+export function opt<T extends string | number | boolean>(h: Pick<HostContext, 'vars'>, name: string): T {
   const v = h.vars[name];
   if (v !== undefined) return v as T;
   return registry.find((o) => o.name === name)?.default as T;

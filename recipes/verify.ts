@@ -8,7 +8,7 @@ import { vipChecks } from './verify-vip.js';
 
 const LISTEN = 'cluster_web';
 
-interface Target {
+export interface Target {
   http: string;
   base: string;
   auth: { user: string; password: string };
@@ -16,7 +16,12 @@ interface Target {
 }
 
 function target(h: HostContext): Target {
-  const host = h.spec.address.includes(':') ? `[${h.spec.address}]` : h.spec.address;
+  return statsTarget(h.spec.address, h);
+}
+
+/** How to reach one LB's site and stats page (its own address), with the run's stats credentials. */
+export function statsTarget(address: string, h: Pick<HostContext, 'vars' | 'secrets' | 'cluster'>): Target {
+  const host = address.includes(':') ? `[${address}]` : address;
   const httpBase = `http://${host}:${opt<number>(h, 'http_port')}`;
   const base = opt<boolean>(h, 'https') ? `https://${host}:${opt<number>(h, 'https_port')}` : httpBase;
   const password = h.secrets['stats_password'];
@@ -27,7 +32,7 @@ function target(h: HostContext): Target {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Every web server's status on the stats CSV (field 17), read with the credentials. */
-async function serverStates(t: Target): Promise<Map<string, string>> {
+export async function serverStates(t: Target): Promise<Map<string, string>> {
   const res = await httpGet(`${t.base}/stats;csv`, { auth: t.auth });
   if (res.status !== 200) throw new StepError(`stats page answered HTTP ${res.status} with the configured credentials`);
   const states = new Map<string, string>();

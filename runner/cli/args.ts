@@ -8,7 +8,7 @@ import { badValue, flagName, fromText, isFlag, type OptionSpec } from '../invent
 import { UsageError } from './errors.js';
 import { runnerFlags } from './flags.js';
 
-export const COMMANDS = ['up', 'run', 'check', 'verify', 'demo', 'list', 'lab', 'wizard', 'schema', 'inventory', 'cloud', 'help', 'version'] as const;
+export const COMMANDS = ['up', 'run', 'check', 'verify', 'status', 'failover', 'demo', 'list', 'lab', 'wizard', 'schema', 'inventory', 'cloud', 'help', 'version'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export interface CliOptions {
@@ -96,7 +96,7 @@ export function parseCli(argv: string[], recipeOptions: readonly RunOption[], se
   if (out.json && out.verbose) throw new UsageError('--json and --verbose conflict: --json keeps stdout for the report; drop one');
   if (out.withDeps && command !== 'run') throw new UsageError('--with-deps only applies to `haforge run RECIPE...`');
   if (command === 'run' && rest.length === 0 && !out.help) throw new UsageError('`haforge run` needs at least one recipe name (see haforge list)');
-  if (command !== 'run' && command !== 'help' && command !== 'cloud' && rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}" after ${command ?? 'haforge'}`);
+  if (command !== 'run' && command !== 'help' && command !== 'cloud' && command !== 'status' && rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}" after ${command ?? 'haforge'}`);
   return { command, rest, options: out };
 }
 

@@ -22,6 +22,8 @@ Commands:
   run RECIPE...    run only these recipes (prerequisites are checked; --with-deps adds them)
   check            dry run of \`up\`: what would change, with unified diffs; nothing is touched
   verify           check the running cluster: stats page, every web node UP, persistence works
+  status [LB...]   the HA pair now: which LB holds the VIP, keepalived and haproxy per LB, web servers UP/DOWN
+  failover         move the VIP to the other LB (--to LB, --force), wait until it answers there
   demo             make (or reuse) the local lab and run everything on it; prints the site and stats URLs
                    (--ha: a lab of two LBs sharing a VIP, and the VIP's URL)
   list             the recipes, their order and roles
@@ -94,6 +96,21 @@ node UP, requests reach every node, persistence and HTTPS behave as configured. 
 Examples:
   HAFORGE_STATS_PASSWORD=... haforge verify -i prod.yaml
   haforge verify -i prod.yaml --stats-password-file stats.txt --json`,
+  status: `haforge status [-i FILE] [LB...] [--json]
+Per load balancer: its VRRP role (MASTER holds the VIP; BACKUP; FAULT: keepalived runs, haproxy does not;
+STOPPED), keepalived and haproxy running or not, and every web server's state on its stats page; and which LB
+holds the VIP (two is split brain and none an outage: exit 1). Changes nothing.
+Examples:
+  haforge status -i prod.yaml
+  haforge status -i prod.yaml lb2 --json`,
+  failover: `haforge failover [-i FILE] [--to LB] [--force] [--dry-run]
+Moves the VIP off the LB that holds it: keepalived is restarted there (it gives the VIP up at once and comes
+back as backup; nopreempt keeps it so). Refused when the new master is not healthy (keepalived or haproxy not
+running, no web node UP on its stats page) unless --force; then waits until the new master holds the VIP and
+the site answers on it, and prints how long that took. Needs a pair (two LBs with a vip) and preempt: false.
+Examples:
+  haforge failover -i prod.yaml
+  haforge failover -i prod.yaml --to lb2`,
   list: `haforge list
 Lists every recipe with its order, roles and a one-line summary.
 Examples:

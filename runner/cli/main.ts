@@ -29,7 +29,7 @@ async function packageVersion(): Promise<string> {
   }
 }
 
-const COMMANDS = ['up', 'run', 'check', 'verify', 'demo', 'list', 'lab', 'wizard', 'schema', 'inventory', 'cloud', 'version', 'help'];
+const COMMANDS = ['up', 'run', 'check', 'verify', 'status', 'failover', 'demo', 'list', 'lab', 'wizard', 'schema', 'inventory', 'cloud', 'version', 'help'];
 
 export async function main(argv: string[]): Promise<number> {
   applyNoColor();
@@ -81,6 +81,8 @@ export async function main(argv: string[]): Promise<number> {
       case 'run':
       case 'check':
       case 'verify':
+      case 'status':
+      case 'failover':
         return await runPlan({ command, recipeNames: rest, options, catalogue, ...ask });
       case 'wizard':
       case undefined: {

@@ -40,7 +40,8 @@ export async function executeRun(
       overrides: o.vars,
       secrets: secrets.recipe,
       checkRequires: req.command === 'run' && !o.withDeps,
-      rollout: { groups: inventory.rollout, all: { serial: o.serial, maxFailPercentage: o.maxFailPercentage } },
+      // status and failover read every LB at once (PeerView.readNow): one batch, whatever the rolling order.
+      rollout: req.command === 'status' || req.command === 'failover' ? undefined : { groups: inventory.rollout, all: { serial: o.serial, maxFailPercentage: o.maxFailPercentage } },
       signal: abort.signal,
       events: view.events,
     });

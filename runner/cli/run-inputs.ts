@@ -29,11 +29,16 @@ export async function runInputs(req: PlanRequest, o: CliOptions, redactor: Redac
   const inventory = req.inventory ?? (await loadInventorySource(chooseInventory(o.inventory))).inventory;
   warn(o, inventory.warnings);
   resolveFileVars(inventory, req.catalogue.options);
-  const hosts = selectHosts(inventory, o.limit);
-  const names = req.command === 'verify' ? ['verify'] : req.command === 'run' ? req.recipeNames : undefined;
+  // `status LB...`: names of load balancers, nothing else (an unknown name is exit 2, like a bad --limit).
+  const only = req.command === 'status' && req.recipeNames?.length ? req.recipeNames : undefined;
+  const lbs = inventory.groups['lb'] ?? [];
+  const stranger = only?.find((n) => !lbs.includes(n));
+  if (stranger) throw new UsageError(`status ${stranger}: not a load balancer of ${inventory.file} (${lbs.join(', ') || 'groups.lb is empty'})`);
+  const hosts = selectHosts(inventory, only ?? o.limit);
+  const names = req.command === 'verify' || req.command === 'status' || req.command === 'failover' ? [req.command] : req.command === 'run' ? req.recipeNames : undefined;
   const recipes = planRecipes(req.catalogue.recipes, names, { withDeps: o.withDeps });
   const varWarnings = await checkVars(inventory, hosts, req.catalogue.options, o.vars, req.catalogue.preflight, req.catalogue.hostVars);
-  const across = req.catalogue.clusterPreflight?.(inventory);
+  const across = req.catalogue.clusterPreflight?.(inventory, { recipes: recipes.map((r) => r.name), vars: o.vars });
   if (across?.problem) throw new UsageError(across.problem);
   warn(o, [...varWarnings, ...(across?.warnings ?? [])]);
   const vars = { ...inventory.vars, ...o.vars };

@@ -15,7 +15,7 @@ export type { Catalogue, PlanRequest } from './run-request.js';
 export async function runPlan(req: PlanRequest): Promise<number> {
   const started = Date.now();
   // verify only reads: a dry run of it would check nothing, so it always checks the cluster as it is.
-  const o = req.command === 'verify' ? { ...req.options, dryRun: false } : req.options;
+  const o = req.command === 'verify' || req.command === 'status' ? { ...req.options, dryRun: false } : req.options;
   const redactor = new Redactor();
   let run: ExecuteResult | undefined;
   const finish = (exitCode: number, error?: string): number => {

@@ -1,6 +1,6 @@
 // What a run is asked to do (up / run / check / verify, the demo's and the wizard's runs): the recipes and options
 // it may use, and who may be asked what. Types only, shared by the run's phases.
-import type { Inventory } from '../inventory/types.js';
+import type { Inventory, Vars } from '../inventory/types.js';
 import type { Recipe, RunOption, SecretSpec } from '../engine/types.js';
 import type { CliOptions } from './args.js';
 import type { Preflight } from './check-vars.js';
@@ -15,11 +15,11 @@ export interface Catalogue {
   /** Checks a host's vars before any connection; returns a problem to report with exit 2. */
   preflight?: Preflight;
   /** Checks across hosts (the HA pair's VIP) before any connection: a problem (exit 2) and warnings. */
-  clusterPreflight?: (inventory: Inventory) => { problem?: string; warnings?: string[] };
+  clusterPreflight?: (inventory: Inventory, run?: { recipes: readonly string[]; vars: Readonly<Vars> }) => { problem?: string; warnings?: string[] };
 }
 
 export interface PlanRequest {
-  command: 'up' | 'run' | 'check' | 'verify';
+  command: 'up' | 'run' | 'check' | 'verify' | 'status' | 'failover';
   recipeNames?: string[];
   options: CliOptions;
   catalogue: Catalogue;

@@ -6,9 +6,9 @@ import type { HostSpec, Inventory, Rollout, Vars } from '../inventory/types.js';
 import { createHostContext, type EngineHostContext } from './host-context.js';
 import { clusterView, type GatheredFacts } from './cluster.js';
 import { appliesTo } from './planner.js';
-import { batchesOf, stopReason } from './rollout.js';
+import { batchesOf, stopReason, type Batch } from './rollout.js';
 import { errorLine, prefetchReads, runRecipe, timed, type Notified } from './recipe-run.js';
-import type { ClusterView, Recipe, Status, Step, StepResult } from './types.js';
+import { StepError, type ClusterView, type Recipe, type Status, type Step, type StepResult } from './types.js';
 import { executeActions } from './actions/index.js';
 
 export { errorLine } from './recipe-run.js';
@@ -70,6 +70,10 @@ interface HostRun {
   remote?: Remote;
   error?: string;
   ended?: HostSummary;
+  /** Its connection being made (once, whoever asks first). */
+  connecting?: Promise<boolean>;
+  /** Its connection is closed (at the end of the run, or at once when it failed). */
+  closed?: boolean;
 }
 
 /** A new phase starts at every `sync` recipe: all hosts of a batch finish one phase before any starts the next. */
@@ -87,20 +91,39 @@ export async function execute(o: ExecuteOptions): Promise<ExecuteResult> {
   const ev = o.events ?? {};
   const phases = phasesOf(o.recipes);
   const gathered: GatheredFacts = new Map();
-  const cluster = clusterView(o.inventory, o.hosts, o.overrides ?? {}, gathered);
   const runs = o.hosts.map((spec): HostRun => {
     const recipes = o.recipes.filter((r) => appliesTo(r, spec.groups));
     const lastPhase = phases.reduce((last, p, i) => (p.some((r) => recipes.includes(r)) ? i : last), -1);
     return { spec, recipes, started: 0, counts: { ok: 0, changed: 0, failed: 0, skipped: 0 }, lastPhase };
   });
+  const byName = new Map(runs.map((r) => [r.spec.name, r]));
+  let current = new Set<string>();
+  // A peer's fact read now (PeerView.readNow): on its own connection (made now when the peer is in this batch
+  // and not connected yet), while that is open (until the run ends).
+  const live = (name: string, cmd: string) => {
+    const run = byName.get(name);
+    if (!run || run.closed || (!run.ctx && !run.connecting && !current.has(name))) return undefined;
+    return ensureContext(run, o, cluster, (r) => record(run, r)).then((ok) => {
+      if (!ok) throw new StepError(`cannot read ${name}: ${run.error ?? 'not connected'}`);
+      return run.ctx!.run(cmd, { timeoutMs: o.commandTimeoutMs ?? 600_000 });
+    });
+  };
+  const cluster = clusterView(o.inventory, o.hosts, o.overrides ?? {}, gathered, live);
   const record = (run: HostRun, r: StepResult): void => {
     run.counts[r.status]++;
     results.push(r);
     ev.stepEnd?.(r);
   };
+  const close = async (run: HostRun): Promise<void> => {
+    if (run.closed) return;
+    run.closed = true;
+    await run.remote?.close().catch(() => undefined);
+  };
+  // A host that has finished is reported at once; its connection stays open until the run ends, so that the
+  // checks of hosts still running (in this batch or a later one) can read it as it is now (PeerView.readNow).
   const end = async (run: HostRun): Promise<void> => {
     if (run.ended) return;
-    await run.remote?.close().catch(() => undefined);
+    if (run.error) await close(run);
     const c = run.counts;
     run.ended = {
       host: run.spec.name,
@@ -113,10 +136,11 @@ export async function execute(o: ExecuteOptions): Promise<ExecuteResult> {
   };
 
   await gatherPeerFacts(runs, o, cluster, gathered, record);
-  const batches = batchesOf(o.hosts, o.rollout?.groups, o.rollout?.all);
+  const batches = rankedBatches(batchesOf(o.hosts, o.rollout?.groups, o.rollout?.all), o.recipes, cluster, gathered);
   for (const [k, batch] of batches.entries()) {
     if (o.signal?.aborted) break;
     const inBatch = runs.filter((r) => batch.hosts.includes(r.spec));
+    current = new Set(inBatch.map((r) => r.spec.name));
     for (const [i, phase] of phases.entries()) {
       if (o.signal?.aborted) break;
       const todo = inBatch.filter((r) => !r.error && r.recipes.some((x) => phase.includes(x)));
@@ -137,7 +161,32 @@ export async function execute(o: ExecuteOptions): Promise<ExecuteResult> {
     break;
   }
   for (const run of runs) await end(run);
+  for (const run of runs) await close(run);
   return { results, hosts: runs.map((r) => r.ended!), interrupted: o.signal?.aborted ?? false };
+}
+
+/** Each batch split by the planned recipes' rollBy ranks (lowest first); a batch with one rank stays whole. */
+function rankedBatches(batches: Batch[], recipes: readonly Recipe[], cluster: ClusterView, gathered: GatheredFacts): Batch[] {
+  const rules = recipes.flatMap((r) => (r.rollBy ? [r.rollBy] : []));
+  if (rules.length === 0) return batches;
+  const rankOf = (h: HostSpec): number => {
+    const vars = cluster.host(h.name)?.vars ?? h.vars;
+    let rank = 0;
+    for (const rule of rules) {
+      if (!rule.groups.some((g) => h.groups.includes(g)) || !(rule.when?.(vars) ?? true)) continue;
+      const known = gathered.get(h.name);
+      if (known?.has(rule.fact.name)) rank = Math.max(rank, rule.rank(known.get(rule.fact.name), vars));
+    }
+    return rank;
+  };
+  return batches.flatMap((b) => {
+    const ranks = [...new Set(b.hosts.map(rankOf))].sort((x, y) => x - y);
+    if (ranks.length < 2) return [b];
+    return ranks.map((r) => {
+      const hosts = b.hosts.filter((h) => rankOf(h) === r);
+      return { hosts, groupOf: new Map(hosts.map((h) => [h.name, b.groupOf.get(h.name) ?? ''])) };
+    });
+  });
 }
 
 async function pool<T>(items: readonly T[], size: number, fn: (item: T) => Promise<void>): Promise<void> {
@@ -149,9 +198,15 @@ async function pool<T>(items: readonly T[], size: number, fn: (item: T) => Promi
 }
 
 /** Connects the host once (its first phase, or the facts gathering); false when it cannot go on. */
-async function ensureContext(run: HostRun, o: ExecuteOptions, cluster: ClusterView, push: (r: StepResult) => void): Promise<boolean> {
-  if (run.ctx) return true;
-  if (run.error) return false;
+function ensureContext(run: HostRun, o: ExecuteOptions, cluster: ClusterView, push: (r: StepResult) => void): Promise<boolean> {
+  if (run.ctx) return Promise.resolve(true);
+  if (run.error && !run.connecting) return Promise.resolve(false);
+  // Once: the host's own phase and a peer's readNow may ask at the same moment.
+  run.connecting ??= connectHost(run, o, cluster, push);
+  return run.connecting;
+}
+
+async function connectHost(run: HostRun, o: ExecuteOptions, cluster: ClusterView, push: (r: StepResult) => void): Promise<boolean> {
   run.started = Date.now();
   o.events?.hostStart?.(run.spec.name);
   try {
@@ -187,7 +242,7 @@ async function gatherPeerFacts(
   gathered: GatheredFacts,
   record: (run: HostRun, r: StepResult) => void,
 ): Promise<void> {
-  const wanted = o.recipes.flatMap((r) => r.peerFacts ?? []);
+  const wanted = o.recipes.flatMap((r) => [...(r.peerFacts ?? []), ...(r.rollBy ? [{ ...r.rollBy, facts: [r.rollBy.fact] }] : [])]);
   if (wanted.length === 0) return;
   const todo = runs
     .map((run) => {

@@ -27,6 +27,12 @@ export interface PeerView {
   readonly inRun: boolean;
   /** A fact gathered from it before any host changed (Recipe.peerFacts); throws a StepError otherwise. */
   fact<T>(fact: Fact<T>): T;
+  /**
+   * The fact read from it now, not cached (a check that must see the cluster as it is, e.g. which host holds a
+   * shared address right now). Facts are read-only commands, so this never changes the peer. Only for a peer
+   * this run has connected to (this batch or an earlier one); throws a StepError otherwise.
+   */
+  readNow<T>(fact: Fact<T>): Promise<T>;
 }
 
 /** The read-only view of the run that every step gets. */
@@ -122,6 +128,17 @@ export interface Recipe {
     /** Only on hosts whose vars (flags on top) call for it: no round trip for a fact nothing will read. */
     when?: (vars: Readonly<Vars>) => boolean;
   }[];
+  /**
+   * Rolling order by what the hosts are now: hosts of these groups change in batches by `rank` of a fact read
+   * before any host starts (with peerFacts), lowest first; hosts of other groups go with the first. E.g. an HA
+   * pair's backups before its master, so a shared address moves at most once. Within each batch of `serial`.
+   */
+  rollBy?: {
+    groups: string[];
+    fact: Fact<unknown>;
+    rank(value: unknown, vars: Readonly<Vars>): number;
+    when?: (vars: Readonly<Vars>) => boolean;
+  };
   steps(h: HostContext): Step[] | Promise<Step[]>;
   handlers?: Handler[];
 }

@@ -6,11 +6,14 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { labDown, labUp, type LabInfo } from '../../runner/lab/index.js';
 import { labVip } from '../../runner/lab/inventory.js';
 import { httpGet } from '../../recipes/lib/http.js';
-import { closeSsh, e2eLabs, onEach, ownLabName, sshRun, up } from '../support/e2e-lab.js';
-import { withStatus } from '../support/haforge-cli.js';
+import { cli, closeSsh, e2eLabs, onEach, ownLabName, sshRun, up } from '../support/e2e-lab.js';
+import { summary, withStatus, type CliRun } from '../support/haforge-cli.js';
+import { labDiff, snapshotLab } from '../support/host-snapshot.js';
 
 const { labs: shared, skip } = e2eLabs();
-const suites = [...new Set(shared.map((l) => l.suite))];
+// HAFORGE_E2E_HA_SUITES=bookworm: one suite only (a loaded machine); default both.
+const only = process.env.HAFORGE_E2E_HA_SUITES?.split(',');
+const suites = [...new Set(shared.map((l) => l.suite))].filter((s) => !only || only.includes(s));
 const made: string[] = [];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -80,6 +83,62 @@ describe.skipIf(Boolean(skip) || suites.length === 0)('HA pair: two LBs, one VIP
       const third = await up(lab);
       expect(withStatus(third, 'changed')).toEqual([]);
       expect(await holders(lab)).toEqual(moved);
+    });
+  });
+
+  test('status reads the pair and writes nothing; failover moves the VIP and is refused to an unhealthy backup; verify names split brain and no holder', async () => {
+    expect(labs.length, 'the first test made the labs').toBe(suites.length);
+    await onEach(labs, async (lab) => {
+      const [master] = await settle(lab);
+      const backup = lbs(lab).find((n) => n !== master)!;
+      const msg = (run: CliRun, host: string, step: RegExp) => run.report?.results.find((r) => r.host === host && step.test(r.step))?.message ?? '';
+
+      // status: read-only (every path's metadata and /etc, /var/lib hashes the same before and after).
+      const before = await snapshotLab(lab);
+      const status = await cli(lab, ['status']);
+      expect(status.code, summary(status)).toBe(0);
+      expect(labDiff(before, await snapshotLab(lab)), 'status wrote nothing').toEqual([]);
+      expect(msg(status, master!, /VRRP role/)).toMatch(/^MASTER \(holds [\d.]+\), keepalived running, haproxy running$/);
+      expect(msg(status, backup, /VRRP role/)).toBe('BACKUP, keepalived running, haproxy running');
+      expect(msg(status, master!, /stats page/)).toBe('web1 UP, web2 UP');
+      expect(status.report!.results.filter((r) => /the pair/.test(r.step)).map((r) => r.message)).toEqual([`${master} holds the VIP; ${lbs(lab).map((n) => `${n} ${n === master ? 'MASTER' : 'BACKUP'}`).join(', ')}`]);
+      const unknown = await cli(lab, ['status', 'lb7']);
+      expect([unknown.code, unknown.report?.error]).toEqual([2, expect.stringMatching(/^status lb7: not a load balancer of /)]);
+
+      // failover refused while the backup's haproxy is down (the VIP stays), then done once it is back.
+      await sshRun(lab, backup, 'systemctl stop haproxy');
+      const refused = await cli(lab, ['failover']);
+      expect(refused.code, summary(refused)).toBe(1);
+      expect(refused.report!.results.find((r) => r.status === 'failed')?.message).toMatch(new RegExp(`^refused: ${backup} is FAULT, keepalived running, haproxy stopped; --force`));
+      expect(await holders(lab), 'refused: the VIP did not move').toEqual([master]);
+      await sshRun(lab, backup, 'systemctl start haproxy');
+      await sleep(4000); // the track script's rise 2, and the stats page's health checks
+      const moved = await cli(lab, ['failover']);
+      expect(moved.code, summary(moved)).toBe(0);
+      expect(msg(moved, master!, /held by/)).toMatch(new RegExp(`^${backup} holds the VIP and http://[\\d.]+:80/ answers, [\\d.]+ s after the move started$`));
+      expect(await holders(lab)).toEqual([backup]);
+      await sleep(5000);
+      expect(await holders(lab), 'the old master came back as backup and stays so').toEqual([backup]);
+      const again = await up(lab);
+      expect(withStatus(again, 'changed'), 'up after a failover has nothing to put back').toEqual([]);
+
+      // Split brain: the VIP added by hand on the backup too. verify fails naming both, in one line.
+      const vip = labVip(lab)!;
+      const dev = (await sshRun(lab, backup, `ip -4 -o addr show to ${vip}/32`)).trim().split(/\s+/)[1]!;
+      await sshRun(lab, master!, `ip addr add ${vip}/24 dev ${dev}`);
+      const split = await cli(lab, ['verify']);
+      await sshRun(lab, master!, `ip addr del ${vip}/24 dev ${dev}`);
+      expect(split.code, summary(split)).toBe(1);
+      const why = split.report!.results.find((r) => r.status === 'failed' && /exactly one LB/.test(r.step))?.message ?? '';
+      expect(why).toMatch(new RegExp(`^split brain: ${lbs(lab).join(' and ')} all hold the VIP ${vip.replace(/\./g, '\\.')} `));
+      expect(why).not.toContain('\n');
+      // None: keepalived stopped on both.
+      await Promise.all(lbs(lab).map((n) => sshRun(lab, n, 'systemctl stop keepalived')));
+      const none = await cli(lab, ['verify']);
+      await Promise.all(lbs(lab).map((n) => sshRun(lab, n, 'systemctl start keepalived')));
+      expect(none.code, summary(none)).toBe(1);
+      expect(none.report!.results.find((r) => r.status === 'failed' && /exactly one LB/.test(r.step))?.message).toMatch(/^no LB holds the VIP /);
+      expect(await settle(lab), 'one holder again').toHaveLength(1);
     });
   });
 });

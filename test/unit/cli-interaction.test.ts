@@ -66,7 +66,7 @@ describe('help', () => {
   });
   test('an unknown topic says so and shows the main help', () => {
     const t = helpText('nosuch', options, secrets);
-    expect(t.split('\n')[0]).toBe('(no help on "nosuch"; topics: up, run, check, verify, list, wizard, lab, keeper)');
+    expect(t.split('\n')[0]).toBe('(no help on "nosuch"; topics: up, run, check, verify, status, failover, list, wizard, lab, keeper)');
     expect(t).toContain('Usage: haforge [COMMAND] [OPTIONS]');
   });
 });

@@ -71,7 +71,7 @@ describe('h.cluster', () => {
       { name: 'web1', address: '192.0.2.11', weight: 11, flag: true, inRun: false },
       { name: 'web2', address: '192.0.2.12', weight: 12, flag: true, inRun: false },
     ]);
-    expect(keys.sort()).toEqual(['address', 'fact', 'groups', 'inRun', 'name', 'port', 'vars']);
+    expect(keys.sort()).toEqual(['address', 'fact', 'groups', 'inRun', 'name', 'port', 'readNow', 'vars']);
   });
 
   it('gathers declared peer facts on every host of those groups before any host starts (a barrier)', async () => {
@@ -121,6 +121,25 @@ describe('h.cluster', () => {
     const r = await run({ recipes: [reads], connect, hosts: hosts.slice(0, 1) });
     expect(r.results[0]!.message).toBe('fact machine-id of lb2 was not gathered: that host is not part of this run (--limit)');
   });
+
+  it('readNow reads a peer as it is now, on its connection, until the run ends (not the gathered value)', async () => {
+    const flag: Fact<string> = { name: 'flag', command: 'cat flag 2>/dev/null || echo none', parse: (r) => r.stdout.trim() };
+    const seen: string[] = [];
+    // Each LB writes its flag; the verify-like recipe after the barrier reads both peers now.
+    const write: Recipe = { name: 'write', summary: 'w', roles: ['lb'], steps: () => [{ name: 'w', check: async (h) => { await h.run(`echo ${h.name}-now > flag`); return { state: 'ok' }; } }] };
+    const look: Recipe = {
+      name: 'look', summary: 'l', roles: ['lb'], sync: true,
+      steps: () => [{ name: 'l', check: async (h) => { for (const p of h.cluster.hosts('lb')) seen.push(`${h.name} sees ${await p.readNow(flag)}`); return { state: 'ok' }; } }],
+    };
+    const { connect, log } = fleet();
+    const r = await run({ recipes: [write, look], connect, hosts: hosts.slice(0, 2) });
+    expect(r.results.filter((x) => x.status !== 'ok')).toEqual([]);
+    expect(seen.sort()).toEqual(['lb1 sees lb1-now', 'lb1 sees lb2-now', 'lb2 sees lb1-now', 'lb2 sees lb2-now']);
+    expect(log.filter((l) => l.startsWith('lb1: cat flag')).length).toBe(2); // not cached: each asker read it
+    // With serial 1 the other LB is in another batch: a clear failure, not a stale answer.
+    const serial = await run({ recipes: [look], connect, hosts: hosts.slice(0, 2), rollout: { all: { serial: 1 } } });
+    expect(serial.results[0]!.message).toBe('cannot read flag of lb2 now: it is not connected yet (a later batch of the rollout)');
+  });
 });
 
 describe('rolling order', () => {
@@ -131,6 +150,27 @@ describe('rolling order', () => {
     const lb1Last = log.map((l) => l.startsWith('lb1:')).lastIndexOf(true);
     const lb2First = log.findIndex((l) => l.startsWith('lb2:'));
     expect(lb1Last).toBeLessThan(lb2First);
+  });
+
+  it('rollBy: hosts ranked by a fact gathered first change lowest rank first (a pair\'s backups, then its master)', async () => {
+    const master: Fact<boolean> = { name: 'master', command: 'test -e master && echo yes || echo no', parse: (r) => r.stdout.trim() === 'yes' };
+    const ranked: Recipe = { ...touch(['lb', 'web']), rollBy: { groups: ['lb'], fact: master as Fact<unknown>, rank: (v) => (v ? 1 : 0) } };
+    const { log, connect } = fleet();
+    // lb1 holds "master" (its folder's file, made by its first command); lb2 and the web nodes do not.
+    const first = async (h: HostSpec) => {
+      const remote = await connect(h);
+      if (h.name === 'lb1') await remote.run('touch master');
+      return remote;
+    };
+    const r = await run({ recipes: [ranked], connect: first });
+    expect(r.hosts.every((h) => h.status === 'changed')).toBe(true);
+    const firstTouch = (host: string) => log.indexOf(`${host}: touch touched`);
+    const lastOf = (host: string) => log.map((l) => l.startsWith(`${host}:`)).lastIndexOf(true);
+    for (const other of ['lb2', 'web1', 'web2']) expect(lastOf(other), other).toBeLessThan(firstTouch('lb1'));
+    // Nobody ranked higher: one batch, as without rollBy.
+    const flat = fleet();
+    await run({ recipes: [ranked], connect: flat.connect });
+    expect(flat.log.filter((l) => l.includes('touch touched')).length).toBe(4);
   });
 
   it('a batch over max_fail_percentage stops the rollout; the recap names the hosts not touched', async () => {
