@@ -19,6 +19,7 @@ export {
   type LogTarget,
   type Persistence,
   type StatsInput,
+  type TlsProfile,
   type WebServer,
 } from './haproxy-cfg/input.js';
 

@@ -24,8 +24,15 @@ export interface WebServer {
   port: number;
 }
 
+/** Mozilla's server-side TLS configurations (guidelines 5.7), for HAProxy on OpenSSL 3 (Debian 12 and 13). */
+export type TlsProfile = 'intermediate' | 'modern' | 'old';
+
 export interface HttpsInput {
   enabled: boolean;
+  /** default 'intermediate' */
+  profile?: TlsProfile;
+  /** Strict-Transport-Security max-age in seconds; 0 (default) sends no header. */
+  hstsSeconds?: number;
   /** default 443 */
   port?: number;
   /** Certificate + key in one PEM. Default /etc/haproxy/certs/site.pem. */
@@ -82,6 +89,8 @@ export interface HaproxyConfigInput {
 
 export const DEFAULT_CERT_PATH = '/etc/haproxy/certs/site.pem';
 export const STATS_LISTEN_NAME = 'stats';
+/** The largest HSTS max-age accepted (2^31 s, about 68 years). */
+export const HSTS_MAX = 2 ** 31;
 
 export interface Resolved {
   version: HaproxyVersion;
@@ -92,7 +101,9 @@ export interface Resolved {
   persistence: Persistence;
   cookieName: string | null;
   keepAlive: { enabled: boolean; timeoutMs: number };
-  https: { enabled: false } | { enabled: true; port: number; certPath: string; redirect: boolean };
+  https:
+    | { enabled: false }
+    | { enabled: true; port: number; certPath: string; redirect: boolean; profile: TlsProfile; hstsSeconds: number };
   stats:
     | { enabled: false }
     | { enabled: true; uri: string; user: string; passwordHash: string; refresh: string; port: number | null };
