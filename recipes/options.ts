@@ -2,6 +2,7 @@
 // flags win. The wizard asks the same questions.
 import type { RunOption, SecretSpec, HostContext } from '../runner/engine/types.js';
 import { haVars } from './ha-options.js';
+import { acmeVars } from './acme-options.js';
 
 // What each string option may hold (M1, issue 21): no newline or control character ever reaches haproxy.cfg, a
 // .sources file or a command line. The writers still escape or refuse on their own (templates/haproxy-word.ts,
@@ -71,6 +72,8 @@ export const registry: RunOption[] = [
   { name: 'apt_update_timeout', type: 'number', min: 1, max: 86_400, default: 180, readBy: APT, description: 'seconds one apt-get update may take before it is stopped and tried again (twice)' },
   { name: 'apt_lock_timeout', type: 'number', min: 0, max: 86_400, default: 120, readBy: APT, description: 'seconds to wait for a dpkg lock held by another process' },
   { name: 'index_page', type: 'boolean', default: false, readBy: ['apache-install'], description: 'write the node-naming index page even over a page that is not Debian\'s default' },
+  // HTTPS from an ACME CA (recipes/acme-options.ts).
+  ...acmeVars,
   // Per-host settings: inventory vars only.
   { name: 'web_port', type: 'number', kind: 'var', min: 1, max: 65535, default: 80, readBy: ['haproxy-config'], description: 'port this web node serves HTTP on, as the balancer reaches it' },
   { name: 'bind_address', type: 'string', kind: 'var', pattern: PATTERNS.bind, default: '*', readBy: ['haproxy-config'], description: 'address the load balancer binds ("*" or "": all)' },
