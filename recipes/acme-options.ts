@@ -53,5 +53,7 @@ export function acmeProblem(vars: Vars): string | undefined {
   if (typeof vars['acme_email'] !== 'string') return 'https_issuer acme needs acme_email: the ACME account\'s contact address';
   const port = vars['http_port'] ?? 80;
   if (port !== 80) return `https_issuer acme: the CA checks HTTP-01 on port 80, but http_port is ${String(port)}`;
-  return undefined;
+  // The parts are built and tested (lib/acme.ts, lib/haproxy-runtime.ts, the map in haproxy.cfg); the recipe that
+  // runs them on every LB is not: refuse rather than serve a self-signed certificate in its place.
+  return 'https_issuer acme: issuing through `haforge up` is not wired yet (the ACME client and HAProxy\'s HTTP-01 map are; see README)';
 }

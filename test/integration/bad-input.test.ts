@@ -353,6 +353,11 @@ const cases: Case[] = [
     args: ['up', '-i', 'INV', '--https', '--https-issuer', 'acme', '--acme-email', 'ops@example.org', '--domains', 'www.example.org', '--acme-directory', 'http://ca.example/dir'],
     says: ['--acme-directory: expected production, staging or an https:// directory URL'],
   },
+  {
+    name: 'ACME settings that are complete, while the recipe is not wired',
+    args: ['up', '-i', 'INV', '--https', '--https-issuer', 'acme', '--acme-email', 'ops@example.org', '--domains', 'www.example.org'],
+    says: ['--https-issuer: https_issuer acme: issuing through `haforge up` is not wired yet'],
+  },
   // --- secrets, unattended
   {
     name: 'stats password missing under CI',

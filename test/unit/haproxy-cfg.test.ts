@@ -204,6 +204,16 @@ describe('renderHaproxyConfig: key lines per variant', () => {
     expect(global({})).not.toContain('ssl-default');
   });
 
+  it('ACME HTTP-01 from the map, before the https redirect; none without acmeMap', () => {
+    const cfg = renderHaproxyConfig(base({ https: { enabled: true, acmeMap: '/etc/haproxy/acme-challenge.map' } }));
+    const at = (l: string) => cfg.indexOf(l);
+    const setVar = '    http-request set-var(txn.acme_keyauth) path,field(4,/),map(/etc/haproxy/acme-challenge.map) if { path_beg /.well-known/acme-challenge/ }';
+    expect(at(setVar)).toBeGreaterThan(0);
+    expect(at('lf-string "%[var(txn.acme_keyauth)]" if { var(txn.acme_keyauth) -m found }')).toBeGreaterThan(at(setVar));
+    expect(at('    http-request redirect scheme https unless { ssl_fc }')).toBeGreaterThan(at('status 404 content-type text/plain string "no such challenge"'));
+    expect(renderHaproxyConfig(base({ https: { enabled: true } }))).not.toContain('acme');
+  });
+
   it('hsts: a Strict-Transport-Security header on TLS answers (HAProxy\'s own too), none at 0', () => {
     const on = renderHaproxyConfig(base({ https: { enabled: true, hstsSeconds: 63072000 } }));
     expect(on).toContain('    http-after-response set-header Strict-Transport-Security "max-age=63072000" if { ssl_fc }');
@@ -279,6 +289,7 @@ describe('renderHaproxyConfig: refusals', () => {
     ['source persistence with leastconn', { persistence: 'source', balance: 'leastconn' }, /balance source/],
     ['https port equal to http port', { https: { enabled: true, port: 80 } }, /same as the http port/],
     ['unknown TLS profile', { https: { enabled: true, profile: 'legacy' as 'old' } }, /unknown tls profile/],
+    ['relative ACME map path', { https: { enabled: true, acmeMap: 'acme.map' } }, /acme map path/],
     ['hsts negative', { https: { enabled: true, hstsSeconds: -1 } }, /hsts/],
     ['hsts over 2^31', { https: { enabled: true, hstsSeconds: 2 ** 31 + 1 } }, /hsts/],
     ['hsts fractional', { https: { enabled: true, hstsSeconds: 1.5 } }, /hsts/],

@@ -39,6 +39,9 @@ export interface HttpsInput {
   certPath?: string;
   /** Redirect http to https (default true). */
   redirect?: boolean;
+  /** Answer ACME HTTP-01 challenges from this map file (token -> key authorization), filled through the runtime
+   * API; unset: no challenge responder. */
+  acmeMap?: string;
 }
 
 export type StatsInput =
@@ -89,6 +92,7 @@ export interface HaproxyConfigInput {
 
 export const DEFAULT_CERT_PATH = '/etc/haproxy/certs/site.pem';
 export const STATS_LISTEN_NAME = 'stats';
+export const ACME_MAP_PATH = '/etc/haproxy/acme-challenge.map';
 /** The largest HSTS max-age accepted (2^31 s, about 68 years). */
 export const HSTS_MAX = 2 ** 31;
 
@@ -103,7 +107,7 @@ export interface Resolved {
   keepAlive: { enabled: boolean; timeoutMs: number };
   https:
     | { enabled: false }
-    | { enabled: true; port: number; certPath: string; redirect: boolean; profile: TlsProfile; hstsSeconds: number };
+    | { enabled: true; port: number; certPath: string; redirect: boolean; profile: TlsProfile; hstsSeconds: number; acmeMap: string | null };
   stats:
     | { enabled: false }
     | { enabled: true; uri: string; user: string; passwordHash: string; refresh: string; port: number | null };

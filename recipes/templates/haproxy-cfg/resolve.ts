@@ -59,7 +59,9 @@ function resolveHttps(input: HaproxyConfigInput): Resolved['https'] {
   const profile = oneOf<TlsProfile>('tls profile', input.https.profile, ['intermediate', 'modern', 'old'], 'intermediate');
   const hstsSeconds = input.https.hstsSeconds ?? 0;
   if (!Number.isInteger(hstsSeconds) || hstsSeconds < 0 || hstsSeconds > HSTS_MAX) fail(`hsts must be an integer number of seconds 0-${String(HSTS_MAX)}, got ${String(hstsSeconds)}`);
-  return { enabled: true, port, certPath, redirect: input.https.redirect ?? true, profile, hstsSeconds };
+  const acmeMap = input.https.acmeMap ?? null;
+  if (acmeMap !== null && (!acmeMap.startsWith('/') || !isWord(acmeMap))) fail(`acme map path ${JSON.stringify(acmeMap)} must be absolute, without spaces or quotes`);
+  return { enabled: true, port, certPath, redirect: input.https.redirect ?? true, profile, hstsSeconds, acmeMap };
 }
 
 function resolveStats(input: HaproxyConfigInput, listenName: string, https: Resolved['https']): Resolved['stats'] {

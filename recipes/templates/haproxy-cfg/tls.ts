@@ -47,11 +47,28 @@ export function tlsGlobalLines(r: Resolved): string[] {
   return profileLines(r.https.profile);
 }
 
+const CHALLENGE = '{ path_beg /.well-known/acme-challenge/ }';
+
+/**
+ * ACME HTTP-01 answered by HAProxy itself, before the https redirect (the CA asks on port 80 and follows no
+ * redirect to a certificate it is still issuing): the token (4th path field) looked up in the map, which haforge
+ * fills through the runtime API (`add map`), so no reload and nothing on the web nodes. An unknown token is a
+ * 404, not an empty 200 (a plain `map()` in the answer would give that).
+ */
+function acmeChallengeLines(map: string): string[] {
+  return [
+    `    http-request set-var(txn.acme_keyauth) path,field(4,/),map(${w('acme map path', map)}) if ${CHALLENGE}`,
+    '    http-request return status 200 content-type text/plain lf-string "%[var(txn.acme_keyauth)]" if { var(txn.acme_keyauth) -m found }',
+    `    http-request return status 404 content-type text/plain string "no such challenge" if ${CHALLENGE}`,
+  ];
+}
+
 export function tlsListenLines(r: Resolved): string[] {
   if (!r.https.enabled) return [];
   const https = r.https;
   // ALPN: h2 first, so browsers get HTTP/2; http/1.1 for everyone else.
   const lines = [r.bind.address, ...r.bind.also].map((a) => `    bind ${hostPort(a, https.port)} ssl crt ${w('certificate path', https.certPath)} alpn h2,http/1.1`);
+  if (https.acmeMap !== null) lines.push(...acmeChallengeLines(https.acmeMap));
   if (r.https.redirect) lines.push('    http-request redirect scheme https unless { ssl_fc }');
   // Tell the application how the client came in (and overwrite any forged value).
   lines.push(
