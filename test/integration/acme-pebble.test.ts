@@ -5,12 +5,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { $ } from 'zx';
+import { freePort } from '../support/sshd.js';
 import { renderHaproxyConfig } from '../../recipes/templates/haproxy-cfg.js';
 import { directoryProblem, issueCertificate, newAccountKey } from '../../recipes/lib/acme.js';
 import { addMapLine, commitCertLine, delMapLine, runtimeCommand, setCertPayload } from '../../recipes/lib/haproxy-runtime.js';
@@ -21,14 +21,6 @@ import { sha512Crypt } from '../../recipes/lib/crypt.js';
 const have = ['/usr/sbin/haproxy', '/usr/bin/pebble', '/usr/bin/pebble-challtestsrv', '/usr/bin/socat'].every((f) => existsSync(f));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => (typeof a === 'object' && a ? resolve(a.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 describe.skipIf(!have)('ACME HTTP-01 answered by HAProxy, against Pebble', () => {
   let dir = '';

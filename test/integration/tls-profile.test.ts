@@ -3,11 +3,11 @@
 // The "old" run is the probe's positive control: it shows the client really offers TLS 1.0/1.1.
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { $ } from 'zx';
+import { freePort } from '../support/sshd.js';
 import { renderHaproxyConfig, type TlsProfile } from '../../recipes/templates/haproxy-cfg.js';
 import { probeTls, type TlsVersion } from '../../recipes/lib/tls-probe.js';
 import { httpGet } from '../../recipes/lib/http.js';
@@ -16,14 +16,6 @@ import { sha512Crypt } from '../../recipes/lib/crypt.js';
 
 const HAPROXY = '/usr/sbin/haproxy';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => (typeof a === 'object' && a ? resolve(a.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 const EXPECT: Record<TlsProfile, Record<TlsVersion, boolean>> = {
   intermediate: { TLSv1: false, 'TLSv1.1': false, 'TLSv1.2': true, 'TLSv1.3': true },
