@@ -5,7 +5,7 @@ import type { Activation, HostContext, Recipe, Step } from '../runner/engine/typ
 import { StepError } from '../runner/engine/types.js';
 import { file, reloadService } from '../runner/engine/primitives/index.js';
 import { quote } from '../runner/transport/quote.js';
-import { renderHaproxyConfig, DEFAULT_CERT_PATH, type Balance, type Persistence } from './templates/haproxy-cfg.js';
+import { renderHaproxyConfig, DEFAULT_CERT_PATH, type Balance, type Persistence, type TlsProfile } from './templates/haproxy-cfg.js';
 import { validateArgs, type HaproxyVersion } from './templates/haproxy-version.js';
 import { isCryptHash, sha512Crypt, verifyCrypt } from './lib/crypt.js';
 import { makeSelfSignedPem } from './lib/self-signed.js';
@@ -123,7 +123,10 @@ async function render(h: HostContext, version: HaproxyVersion): Promise<string> 
     persistence,
     cookieName: h.vars['cookie_name'] as string | undefined,
     keepAlive: { enabled: opt<boolean>(h, 'keep_alive'), timeoutMs: opt<number>(h, 'keep_alive_timeout') },
-    https: { enabled: opt<boolean>(h, 'https'), port: opt<number>(h, 'https_port'), certPath: DEFAULT_CERT_PATH },
+    https: {
+      enabled: opt<boolean>(h, 'https'), port: opt<number>(h, 'https_port'), certPath: DEFAULT_CERT_PATH,
+      profile: opt<TlsProfile>(h, 'tls_profile'), hstsSeconds: opt<number>(h, 'hsts'),
+    },
     stats: { enabled: true, user, passwordHash: await statsHash(h, user, password) },
   });
 }

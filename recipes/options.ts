@@ -2,6 +2,7 @@
 // flags win. The wizard asks the same questions.
 import type { RunOption, SecretSpec, HostContext } from '../runner/engine/types.js';
 import { haFlags, haVars } from './ha-options.js';
+import { acmeVars } from './acme-options.js';
 
 // What each string option may hold (M1, issue 21): no newline or control character ever reaches haproxy.cfg, a
 // .sources file or a command line. The writers still escape or refuse on their own (templates/haproxy-word.ts,
@@ -45,6 +46,8 @@ export const registry: RunOption[] = [
   { name: 'keep_alive_timeout', type: 'number', min: 1, max: 3_600_000, default: 3000, readBy: ['haproxy-config'], description: 'timeout http-keep-alive in milliseconds' },
   { name: 'https', type: 'boolean', default: false, readBy: ['haproxy-config', 'verify'], question: 'HTTPS: serve on 443 and redirect http to https?', description: 'serve HTTPS on :443 and redirect http to https' },
   { name: 'https_cert', type: 'string', file: true, pattern: PATH_OR_URL, readBy: ['haproxy-config'], question: 'Certificate: a PEM file with the certificate and its key (Enter alone for a self-signed one)', description: 'local PEM with certificate and key (default: a self-signed one is made)' },
+  { name: 'tls_profile', type: 'string', choices: ['intermediate', 'modern', 'old'], default: 'intermediate', pattern: NAME_CHARS, readBy: ['haproxy-config', 'verify'], description: 'Mozilla server-side TLS profile: intermediate (TLS 1.2+), modern (TLS 1.3 only) or old (TLS 1.0+, for ancient clients)' },
+  { name: 'hsts', type: 'number', min: 0, max: 2 ** 31, default: 0, readBy: ['haproxy-config', 'verify'], description: 'Strict-Transport-Security max-age in seconds on HTTPS answers (0: no header)' },
   { name: 'https_port', type: 'number', min: 1, max: 65535, default: 443, readBy: ['haproxy-config', 'verify'], description: 'HTTPS port on the load balancer' },
   { name: 'http_port', type: 'number', min: 1, max: 65535, default: 80, readBy: ['haproxy-config', 'verify'], description: 'HTTP port on the load balancer' },
   { name: 'php', type: 'boolean', default: false, readBy: ['apache-install'], question: 'PHP on the web nodes (libapache2-mod-php)?', description: 'install PHP (libapache2-mod-php) on the web nodes' },
@@ -69,6 +72,8 @@ export const registry: RunOption[] = [
   { name: 'apt_update_timeout', type: 'number', min: 1, max: 86_400, default: 180, readBy: APT, description: 'seconds one apt-get update may take before it is stopped and tried again (twice)' },
   { name: 'apt_lock_timeout', type: 'number', min: 0, max: 86_400, default: 120, readBy: APT, description: 'seconds to wait for a dpkg lock held by another process' },
   { name: 'index_page', type: 'boolean', default: false, readBy: ['apache-install'], description: 'write the node-naming index page even over a page that is not Debian\'s default' },
+  // HTTPS from an ACME CA (recipes/acme-options.ts).
+  ...acmeVars,
   // Per-host settings: inventory vars only.
   { name: 'web_port', type: 'number', kind: 'var', min: 1, max: 65535, default: 80, readBy: ['haproxy-config'], description: 'port this web node serves HTTP on, as the balancer reaches it' },
   { name: 'bind_address', type: 'string', kind: 'var', pattern: PATTERNS.bind, default: '*', readBy: ['haproxy-config'], description: 'address the load balancer binds ("*" or "": all)' },

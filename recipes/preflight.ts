@@ -5,6 +5,7 @@ import type { Vars } from '../runner/inventory/types.js';
 import { certMatchesKey } from './lib/self-signed.js';
 import { keyProblem, keySource } from './lib/pgp-fingerprint.js';
 import { HAPROXY_DEBIAN_NET_KEY, readRepoKey } from './lib/repo-key.js';
+import { acmeProblem } from './acme-options.js';
 
 export async function preflight(vars: Vars): Promise<string | undefined> {
   const persistence = vars['persistence'] ?? 'none';
@@ -31,6 +32,8 @@ export async function preflight(vars: Vars): Promise<string | undefined> {
   if (vars['https'] === true && (vars['https_port'] ?? 443) === (vars['http_port'] ?? 80)) {
     return `https_port ${String(vars['https_port'] ?? 443)} is also the http_port; give them different ports`;
   }
+  const acme = acmeProblem(vars);
+  if (acme) return acme;
   const cert = vars['https_cert'];
   if (typeof cert === 'string') {
     let pem: string;

@@ -5,6 +5,7 @@ import { StepError } from '../runner/engine/types.js';
 import { cookiesOf, httpGet, servedBy } from './lib/http.js';
 import { opt } from './options.js';
 import { vipChecks } from './verify-vip.js';
+import { tlsChecks } from './verify-tls.js';
 
 const LISTEN = 'cluster_web';
 
@@ -155,7 +156,7 @@ export const verify: Recipe = {
     else steps.push(spread);
     if (persistence === 'cookie-insert') steps.push(stickyCookie('/', (h.vars['cookie_name'] as string) ?? 'SERVERID', 'cookie-insert'));
     if (persistence === 'cookie-prefix') steps.push(stickyCookie('/session.php', (h.vars['cookie_name'] as string) ?? 'PHPSESSID', 'cookie-prefix'));
-    if (opt<boolean>(h, 'https')) steps.push(httpsRedirect);
+    if (opt<boolean>(h, 'https')) steps.push(httpsRedirect, ...tlsChecks(h));
     steps.push(...vipChecks(h));
     return steps;
   },

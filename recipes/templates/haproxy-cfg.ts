@@ -11,6 +11,7 @@ import { resolve } from './haproxy-cfg/resolve.js';
 import { statsListen, userlistSection } from './haproxy-cfg/stats.js';
 
 export {
+  ACME_MAP_PATH,
   DEFAULT_CERT_PATH,
   STATS_LISTEN_NAME,
   type Balance,
@@ -19,6 +20,7 @@ export {
   type LogTarget,
   type Persistence,
   type StatsInput,
+  type TlsProfile,
   type WebServer,
 } from './haproxy-cfg/input.js';
 

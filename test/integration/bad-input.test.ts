@@ -316,6 +316,48 @@ const cases: Case[] = [
     args: ['up', '-i', 'INV', '--https', '--https-cert', 'cert-only.pem'],
     says: ['--https-cert: https_cert cert-only.pem: the PEM must hold the certificate and its private key'],
   },
+  // --- HTTPS from an ACME CA (issue 20)
+  {
+    name: 'ACME without domains',
+    args: ['up', '-i', 'INV', '--https', '--https-issuer', 'acme', '--acme-email', 'ops@example.org'],
+    says: ['--https-issuer: https_issuer acme needs domains'],
+  },
+  {
+    name: 'ACME domain that is not a DNS name',
+    args: ['up', '-i', 'INV'],
+    inv: inventory({ vars: 'https: true\nhttps_issuer: acme\nacme_email: ops@example.org\ndomains: www.example.org, bad-.example.org' }),
+    says: [/inv\.yaml: vars\.domains: domains "bad-\.example\.org": not a DNS name/],
+  },
+  {
+    name: 'ACME domain as an IP address',
+    args: ['up', '-i', 'INV', '--https', '--https-issuer', 'acme', '--acme-email', 'ops@example.org', '--domains', '192.0.2.1'],
+    says: ['--domains: domains "192.0.2.1": not a DNS name'],
+  },
+  {
+    name: 'ACME wildcard with HTTP-01',
+    args: ['up', '-i', 'INV', '--https', '--https-issuer', 'acme', '--acme-email', 'ops@example.org', '--domains', '*.example.org'],
+    says: ['--domains: domains *.example.org: a wildcard needs the DNS-01 challenge'],
+  },
+  {
+    name: 'ACME with an invalid e-mail',
+    args: ['up', '-i', 'INV', '--https', '--https-issuer', 'acme', '--acme-email', 'ops at example.org', '--domains', 'www.example.org'],
+    says: ['--acme-email: expected an e-mail address'],
+  },
+  {
+    name: 'ACME without an e-mail',
+    args: ['up', '-i', 'INV', '--https', '--https-issuer', 'acme', '--domains', 'www.example.org'],
+    says: ['--https-issuer: https_issuer acme needs acme_email'],
+  },
+  {
+    name: 'ACME directory over plain http',
+    args: ['up', '-i', 'INV', '--https', '--https-issuer', 'acme', '--acme-email', 'ops@example.org', '--domains', 'www.example.org', '--acme-directory', 'http://ca.example/dir'],
+    says: ['--acme-directory: expected production, staging or an https:// directory URL'],
+  },
+  {
+    name: 'ACME settings that are complete, while the recipe is not wired',
+    args: ['up', '-i', 'INV', '--https', '--https-issuer', 'acme', '--acme-email', 'ops@example.org', '--domains', 'www.example.org'],
+    says: ['--https-issuer: https_issuer acme: issuing through `haforge up` is not wired yet'],
+  },
   // --- secrets, unattended
   {
     name: 'stats password missing under CI',

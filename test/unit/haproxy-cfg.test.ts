@@ -176,11 +176,49 @@ describe('renderHaproxyConfig: key lines per variant', () => {
 
   it('https: ssl bind with the cert, redirect unless ssl_fc (or no redirect when asked)', () => {
     const cfg = renderHaproxyConfig(base({ https: { enabled: true } })).split('\n');
-    expect(cfg).toContain('    bind 10.0.0.10:443 ssl crt /etc/haproxy/certs/site.pem');
+    expect(cfg).toContain('    bind 10.0.0.10:443 ssl crt /etc/haproxy/certs/site.pem alpn h2,http/1.1');
     expect(cfg).toContain('    http-request redirect scheme https unless { ssl_fc }');
     const noRedirect = renderHaproxyConfig(base({ https: { enabled: true, redirect: false, port: 8443 } }));
-    expect(noRedirect).toContain('    bind 10.0.0.10:8443 ssl crt /etc/haproxy/certs/site.pem');
+    expect(noRedirect).toContain('    bind 10.0.0.10:8443 ssl crt /etc/haproxy/certs/site.pem alpn h2,http/1.1');
     expect(noRedirect).not.toContain('redirect scheme');
+  });
+
+  it('TLS profiles: intermediate by default (TLS 1.2+), modern TLS 1.3 only, old TLS 1.0+ at security level 0', () => {
+    const global = (over: Partial<HaproxyConfigInput>) => {
+      const cfg = renderHaproxyConfig(base(over));
+      return cfg.slice(0, cfg.indexOf('\ndefaults'));
+    };
+    const intermediate = global({ https: { enabled: true } });
+    expect(intermediate).toBe(global({ https: { enabled: true, profile: 'intermediate' } }));
+    expect(intermediate).toContain('    ssl-default-bind-options prefer-client-ciphers ssl-min-ver TLSv1.2 no-tls-tickets');
+    expect(intermediate).toMatch(/ssl-default-bind-ciphers ECDHE-ECDSA-AES128-GCM-SHA256:.*:DHE-RSA-CHACHA20-POLY1305\n/);
+    const modern = global({ https: { enabled: true, profile: 'modern' } });
+    expect(modern).toContain('    ssl-default-bind-options prefer-client-ciphers ssl-min-ver TLSv1.3 no-tls-tickets');
+    expect(modern).not.toContain('ssl-default-bind-ciphers ');
+    const old = global({ https: { enabled: true, profile: 'old' } });
+    expect(old).toContain('    ssl-default-bind-options ssl-min-ver TLSv1.0 no-tls-tickets');
+    expect(old).toMatch(/ssl-default-bind-ciphers .*:DES-CBC3-SHA:@SECLEVEL=0\n/);
+    for (const g of [intermediate, modern, old]) {
+      expect(g).toContain('    ssl-default-bind-ciphersuites TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256');
+    }
+    expect(global({})).not.toContain('ssl-default');
+  });
+
+  it('ACME HTTP-01 from the map, before the https redirect; none without acmeMap', () => {
+    const cfg = renderHaproxyConfig(base({ https: { enabled: true, acmeMap: '/etc/haproxy/acme-challenge.map' } }));
+    const at = (l: string) => cfg.indexOf(l);
+    const setVar = '    http-request set-var(txn.acme_keyauth) path,field(4,/),map(/etc/haproxy/acme-challenge.map) if { path_beg /.well-known/acme-challenge/ }';
+    expect(at(setVar)).toBeGreaterThan(0);
+    expect(at('lf-string "%[var(txn.acme_keyauth)]" if { var(txn.acme_keyauth) -m found }')).toBeGreaterThan(at(setVar));
+    expect(at('    http-request redirect scheme https unless { ssl_fc }')).toBeGreaterThan(at('status 404 content-type text/plain string "no such challenge"'));
+    expect(renderHaproxyConfig(base({ https: { enabled: true } }))).not.toContain('acme');
+  });
+
+  it('hsts: a Strict-Transport-Security header on TLS answers (HAProxy\'s own too), none at 0', () => {
+    const on = renderHaproxyConfig(base({ https: { enabled: true, hstsSeconds: 63072000 } }));
+    expect(on).toContain('    http-after-response set-header Strict-Transport-Security "max-age=63072000" if { ssl_fc }');
+    expect(renderHaproxyConfig(base({ https: { enabled: true } }))).not.toContain('Strict-Transport-Security');
+    expect(renderHaproxyConfig(base({ https: { enabled: true, hstsSeconds: 2 ** 31 } }))).toContain('"max-age=2147483648"');
   });
 
   it('stats: hashed userlist + acl + stats http-request auth in the web listen; or its own listen', () => {
@@ -250,6 +288,11 @@ describe('renderHaproxyConfig: refusals', () => {
     ['unknown balance', { balance: 'random' as 'roundrobin' }, /unknown balance/],
     ['source persistence with leastconn', { persistence: 'source', balance: 'leastconn' }, /balance source/],
     ['https port equal to http port', { https: { enabled: true, port: 80 } }, /same as the http port/],
+    ['unknown TLS profile', { https: { enabled: true, profile: 'legacy' as 'old' } }, /unknown tls profile/],
+    ['relative ACME map path', { https: { enabled: true, acmeMap: 'acme.map' } }, /acme map path/],
+    ['hsts negative', { https: { enabled: true, hstsSeconds: -1 } }, /hsts/],
+    ['hsts over 2^31', { https: { enabled: true, hstsSeconds: 2 ** 31 + 1 } }, /hsts/],
+    ['hsts fractional', { https: { enabled: true, hstsSeconds: 1.5 } }, /hsts/],
     ['relative cert path', { https: { enabled: true, certPath: 'certs/site.pem' } }, /certificate path/],
     ['stats port equal to http port', { stats: { enabled: true, user: 'admin', passwordHash: HASH, port: 80 } }, /stats port/],
     ['refresh without unit', { stats: { enabled: true, user: 'admin', passwordHash: HASH, refresh: '30' } }, /refresh/],
@@ -345,8 +388,13 @@ describe.skipIf(!haveHaproxy)('rendered configs pass the installed haproxy -dW -
     ['IPv6 bind and server', { bind: { address: '::1', port: 80 }, webServers: [{ name: 'web6', address: '::1', port: 8080 }] }],
     ['health check on /health expecting 204', { healthCheck: { path: '/health', expectStatus: 204 } }],
   ];
+  for (const profile of ['intermediate', 'modern', 'old'] as const) {
+    extras.push([`TLS profile ${profile} with HSTS`, { https: { enabled: true, certPath: '', profile, hstsSeconds: 31536000 } }]);
+  }
   it.each(extras)('%s', async (_name, over) => {
-    const r = await check(renderHaproxyConfig(input(over)));
+    // The certificate is made in beforeAll, after this table was built.
+    const withCert = over.https ? { ...over, https: { ...over.https, certPath } } : over;
+    const r = await check(renderHaproxyConfig(input(withCert)));
     expect(r.out).not.toMatch(/\[(WARNING|ALERT)\]/);
     expect(r.code).toBe(0);
   });

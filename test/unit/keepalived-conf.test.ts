@@ -81,7 +81,7 @@ describe('haproxy.cfg of an HA pair', () => {
       https: { enabled: true, port: 443, certPath: '/etc/haproxy/certs/site.pem' },
     });
     expect(cfg).toContain('    bind 10.1.0.100:80\n    bind 10.1.0.11:80\n');
-    expect(cfg).toContain('    bind 10.1.0.100:443 ssl crt /etc/haproxy/certs/site.pem\n    bind 10.1.0.11:443 ssl crt');
+    expect(cfg).toContain('    bind 10.1.0.100:443 ssl crt /etc/haproxy/certs/site.pem alpn h2,http/1.1\n    bind 10.1.0.11:443 ssl crt');
     expect(() => renderHaproxyConfig({ haproxyVersion: '2.6.12', bind: { address: '10.1.0.100', port: 80, also: ['*'] }, webServers: [{ name: 'w', address: '10.1.0.2', port: 80 }] })).toThrow(/extra bind address/);
   });
 });

@@ -33,7 +33,7 @@ function samples(o: OptionSpec): { good: unknown; bad?: unknown } {
   if (o.type === 'serial') return { good: '25%', bad: 0 };
   if (o.type === 'number') return { good: o.default ?? o.min, bad: (o.max ?? 0) + 1 };
   if (o.choices) return { good: o.choices[0], bad: 'not-a-choice' };
-  return { good: typeof o.default === 'string' ? o.default : o.name === 'haproxy_repo_key_fingerprint' ? 'A'.repeat(40) : o.name === 'haproxy_repo_url' ? 'https://x.example/d' : o.name === 'haproxy_version' ? '3.2' : 'x1', bad: 'a\nb' };
+  return { good: typeof o.default === 'string' ? o.default : o.name === 'haproxy_repo_key_fingerprint' ? 'A'.repeat(40) : o.name === 'haproxy_repo_url' ? 'https://x.example/d' : o.name === 'haproxy_version' ? '3.2' : o.name === 'acme_email' ? 'ops@example.org' : 'x1', bad: 'a\nb' };
 }
 
 describe('every declaration is complete', () => {

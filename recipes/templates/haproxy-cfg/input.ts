@@ -24,14 +24,24 @@ export interface WebServer {
   port: number;
 }
 
+/** Mozilla's server-side TLS configurations (guidelines 5.7), for HAProxy on OpenSSL 3 (Debian 12 and 13). */
+export type TlsProfile = 'intermediate' | 'modern' | 'old';
+
 export interface HttpsInput {
   enabled: boolean;
+  /** default 'intermediate' */
+  profile?: TlsProfile;
+  /** Strict-Transport-Security max-age in seconds; 0 (default) sends no header. */
+  hstsSeconds?: number;
   /** default 443 */
   port?: number;
   /** Certificate + key in one PEM. Default /etc/haproxy/certs/site.pem. */
   certPath?: string;
   /** Redirect http to https (default true). */
   redirect?: boolean;
+  /** Answer ACME HTTP-01 challenges from this map file (token -> key authorization), filled through the runtime
+   * API; unset: no challenge responder. */
+  acmeMap?: string;
 }
 
 export type StatsInput =
@@ -82,6 +92,9 @@ export interface HaproxyConfigInput {
 
 export const DEFAULT_CERT_PATH = '/etc/haproxy/certs/site.pem';
 export const STATS_LISTEN_NAME = 'stats';
+export const ACME_MAP_PATH = '/etc/haproxy/acme-challenge.map';
+/** The largest HSTS max-age accepted (2^31 s, about 68 years). */
+export const HSTS_MAX = 2 ** 31;
 
 export interface Resolved {
   version: HaproxyVersion;
@@ -92,7 +105,9 @@ export interface Resolved {
   persistence: Persistence;
   cookieName: string | null;
   keepAlive: { enabled: boolean; timeoutMs: number };
-  https: { enabled: false } | { enabled: true; port: number; certPath: string; redirect: boolean };
+  https:
+    | { enabled: false }
+    | { enabled: true; port: number; certPath: string; redirect: boolean; profile: TlsProfile; hstsSeconds: number; acmeMap: string | null };
   stats:
     | { enabled: false }
     | { enabled: true; uri: string; user: string; passwordHash: string; refresh: string; port: number | null };

@@ -4,7 +4,7 @@ import { isIP } from 'node:net';
 import { isCryptHash } from '../../lib/crypt.js';
 import { toHaproxyVersion, isRenderable } from '../haproxy-version.js';
 import { checkBindAddress, checkIdent, checkPort, checkServerAddress, fail, isWord, oneOf } from './checks.js';
-import { DEFAULT_CERT_PATH, STATS_LISTEN_NAME, type Balance, type HaproxyConfigInput, type LogTarget, type Persistence, type Resolved } from './input.js';
+import { DEFAULT_CERT_PATH, STATS_LISTEN_NAME, type Balance, type HaproxyConfigInput, type LogTarget, type Persistence, type Resolved, type TlsProfile, HSTS_MAX } from './input.js';
 
 function checkServers(input: HaproxyConfigInput): void {
   if (input.webServers.length === 0) fail('no web servers: the listen needs at least one server');
@@ -56,7 +56,12 @@ function resolveHttps(input: HaproxyConfigInput): Resolved['https'] {
   if (port === input.bind.port) fail(`https port ${String(port)} is the same as the http port`);
   const certPath = input.https.certPath ?? DEFAULT_CERT_PATH;
   if (!certPath.startsWith('/') || !isWord(certPath)) fail(`certificate path ${JSON.stringify(certPath)} must be absolute, without spaces or quotes`);
-  return { enabled: true, port, certPath, redirect: input.https.redirect ?? true };
+  const profile = oneOf<TlsProfile>('tls profile', input.https.profile, ['intermediate', 'modern', 'old'], 'intermediate');
+  const hstsSeconds = input.https.hstsSeconds ?? 0;
+  if (!Number.isInteger(hstsSeconds) || hstsSeconds < 0 || hstsSeconds > HSTS_MAX) fail(`hsts must be an integer number of seconds 0-${String(HSTS_MAX)}, got ${String(hstsSeconds)}`);
+  const acmeMap = input.https.acmeMap ?? null;
+  if (acmeMap !== null && (!acmeMap.startsWith('/') || !isWord(acmeMap))) fail(`acme map path ${JSON.stringify(acmeMap)} must be absolute, without spaces or quotes`);
+  return { enabled: true, port, certPath, redirect: input.https.redirect ?? true, profile, hstsSeconds, acmeMap };
 }
 
 function resolveStats(input: HaproxyConfigInput, listenName: string, https: Resolved['https']): Resolved['stats'] {
