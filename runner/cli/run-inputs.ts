@@ -25,7 +25,7 @@ const warn = (o: CliOptions, lines: readonly string[]) => {
 };
 
 export async function runInputs(req: PlanRequest, o: CliOptions, redactor: Redactor): Promise<RunInputs> {
-  const inventory = req.inventory ?? loadInventory(chooseInventory(o.inventory));
+  const inventory = req.inventory ?? loadInventory(chooseInventory(o.inventory), o.sshConfig !== undefined ? { sshConfigFile: o.sshConfig } : {});
   warn(o, inventory.warnings);
   resolveFileVars(inventory, req.catalogue.options);
   const hosts = selectHosts(inventory, o.limit);

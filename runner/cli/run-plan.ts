@@ -27,6 +27,10 @@ export async function runPlan(req: PlanRequest): Promise<number> {
   };
   try {
     const inputs = await runInputs(req, o, redactor);
+    if (o.showSsh) {
+      process.stdout.write(redactor.redact((await import('./show-ssh.js')).showSsh(inputs.hosts)));
+      return 0;
+    }
     // Loaded only now: a run that stops on a missing answer never pays for SSH, listr2 and the executor.
     const [{ settledConnector }, { executeRun }] = await Promise.all([import('./run-connect.js'), import('./run-execute.js')]);
     const connect = await settledConnector(inputs, o, req.confirm, (t) => redactor.redact(t));
