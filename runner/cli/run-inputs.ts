@@ -24,8 +24,18 @@ const warn = (o: CliOptions, lines: readonly string[]) => {
   if (!o.json) for (const w of lines) process.stderr.write(`${chalk.yellow('warning:')} ${w}\n`);
 };
 
+/** The run's inventory: given by the caller (demo, wizard) or read from -i with -F's ssh_config. */
+export function inventoryOf(req: PlanRequest, o: CliOptions): Inventory {
+  return req.inventory ?? loadInventory(chooseInventory(o.inventory), o.sshConfig !== undefined ? { sshConfigFile: o.sshConfig } : {});
+}
+
+/** --show-ssh: the selected hosts' connection settings, before vars and secrets (none is needed to show them). */
+export function selectedHosts(req: PlanRequest, o: CliOptions): HostSpec[] {
+  return selectHosts(inventoryOf(req, o), o.limit);
+}
+
 export async function runInputs(req: PlanRequest, o: CliOptions, redactor: Redactor): Promise<RunInputs> {
-  const inventory = req.inventory ?? loadInventory(chooseInventory(o.inventory), o.sshConfig !== undefined ? { sshConfigFile: o.sshConfig } : {});
+  const inventory = inventoryOf(req, o);
   warn(o, inventory.warnings);
   resolveFileVars(inventory, req.catalogue.options);
   const hosts = selectHosts(inventory, o.limit);
