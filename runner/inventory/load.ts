@@ -11,7 +11,7 @@ import { resolveHost, resolveKnownHosts } from './host-settings.js';
 import { checkEndpoints, readGroups, type Layout } from './layout.js';
 import { report, type Context } from './load-context.js';
 import { resolveJumps, type JumpSetting } from './jumps.js';
-import { lookupHost, sshConfigSource } from './ssh-config-hosts.js';
+import { hopOf, lookupHost, sshConfigSource } from './ssh-config-hosts.js';
 import type { ConfigIo } from '../transport/ssh-config/resolve.js';
 import { checkShape, type InventoryInput } from './schema.js';
 import type { Inventory, Rollout, Serial } from './types.js';
@@ -70,7 +70,7 @@ export function parseInventory(source: string, opts: ParseOptions = {}): Invento
   const sshConfig = sshConfigSource(opts.sshConfigFile, data.ssh?.config, ctx, opts.sshConfigIo);
   const hosts = layout.order.map((name) => resolveHost(name, layout, data, ctx, jumpSettings, lookupHost(sshConfig, name, ctx)));
   checkEndpoints(hosts, layout, ctx);
-  resolveJumps(hosts, jumpSettings, (path, message) => report(ctx, path, message));
+  resolveJumps(hosts, jumpSettings, (path, message) => report(ctx, path, message), (name) => hopOf(sshConfig, name, ctx));
   const varPaths = Object.fromEntries(layout.order.map((name) => [name, varPathsOf(name, layout, data)]));
   const knownHostsFile = resolveKnownHosts(data.ssh?.known_hosts, ctx);
   if (ctx.problems.size) throw fail([...ctx.problems.values()]);

@@ -78,3 +78,13 @@ export function hostSshOptions(cfg: HostSshConfig | undefined, at: { user: strin
   if (s.serverAliveInterval !== undefined) out.serverAliveIntervalS = s.serverAliveInterval;
   return Object.keys(out).length ? out : undefined;
 }
+
+/** A jump hop that is no inventory host but a `Host` with a HostName in ssh_config: where it points. A hop with
+ * its own ProxyJump there is refused (give it in the inventory, with its ssh.jump). */
+export function hopOf(src: SshConfigSource | undefined, name: string, ctx: Context): { address: string; port?: number; user?: string } | { error: string } | undefined {
+  const cfg = lookupHost(src, name, ctx);
+  if (!cfg?.origins.has('hostname')) return undefined;
+  const s = cfg.settings;
+  if (s.proxyJump) return { error: `jump host "${name}" has its own ProxyJump in ssh_config (${cfg.origins.get('proxyJump')}): make it an inventory host with ssh.jump` };
+  return { address: s.hostname, ...(s.port ? { port: s.port } : {}), ...(s.user ? { user: s.user } : {}) };
+}

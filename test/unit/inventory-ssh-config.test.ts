@@ -67,6 +67,17 @@ describe('ssh_config in the inventory', () => {
     expect(load('Host lb1\n  Port 2300\n', INV('ssh:\n  config: mine\n')).hosts[0]!.port).toBe(2300);
   });
 
+  it('a ProxyJump hop that is no inventory host but has a HostName in ssh_config goes where ssh_config says', () => {
+    const inv = load('Host web1\n  ProxyJump bastion,ops@bastion\nHost bastion\n  HostName 192.0.2.9\n  Port 2022\n  User jumper\n');
+    expect(inv.hosts[1]!.jump).toEqual([
+      { address: '192.0.2.9', port: 2022, user: 'jumper' },
+      { address: '192.0.2.9', port: 2022, user: 'ops' },
+    ]);
+    expect(() => load('Host web1\n  ProxyJump bastion\nHost bastion\n  HostName 192.0.2.9\n  ProxyJump 192.0.2.1\n')).toThrow(
+      `jump host "bastion" has its own ProxyJump in ssh_config (${cfg}:5)`,
+    );
+  });
+
   it.each([
     ['Match exec "true"\n  User x\n', ':1: Match exec is not supported'],
     ['Host *\n  ProxyCommand nc %h %p\n', ':2: ProxyCommand is not supported'],
