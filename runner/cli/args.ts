@@ -19,6 +19,12 @@ export interface CliOptions {
   verbose: boolean;
   concurrency: number;
   connectTimeoutS: number;
+  /** --connect-timeout was given (it then wins over ssh_config's ConnectTimeout). */
+  connectTimeoutGiven?: boolean;
+  /** -F, --ssh-config FILE|none. */
+  sshConfig?: string;
+  /** --show-ssh: print each host's connection settings and their origins, connect to none. */
+  showSsh?: boolean;
   /** Time limit of one remote command that sets none itself (apt sets longer ones). */
   commandTimeoutS: number;
   /** Seconds the connection keeper holds SSH connections after a run (0: none, every run logs in afresh). */
@@ -83,6 +89,9 @@ export function parseCli(argv: string[], recipeOptions: readonly RunOption[], se
     json: Boolean(flags.json),
     verbose: Boolean(flags.verbose),
     ...numbers(flags),
+    ...(flags.connect_timeout !== undefined ? { connectTimeoutGiven: true } : {}),
+    ...(flags.ssh_config !== undefined ? { sshConfig: flags.ssh_config as string } : {}),
+    ...(flags.show_ssh ? { showSsh: true } : {}),
     acceptNewHostKeys: Boolean(flags.accept_new_host_keys),
     yes: Boolean(flags.yes),
     withDeps: Boolean(flags.with_deps),

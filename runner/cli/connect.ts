@@ -9,7 +9,6 @@ import type { AuthConfig, ConnectOptions, HostKeyPolicy, Remote } from '../trans
 import { startKeeper } from './keeper.js';
 import { recordingRemote } from '../transport/recording.js';
 import { SYSTEM_KNOWN_HOSTS } from '../transport/known-hosts.js';
-import { hashKnownHostsSetting } from '../transport/ssh-config.js';
 import type { HostSpec, Inventory } from '../inventory/types.js';
 import type { Secrets } from './secrets.js';
 
@@ -23,8 +22,8 @@ export interface ConnectorOptions {
   keepConnectionsS?: number;
   /** Told once when connections cannot be kept (an unsafe socket folder): the run then connects directly. */
   warn?(line: string): void;
-  /** Where HashKnownHosts is looked up (default ~/.ssh/config, then /etc/ssh/ssh_config); for tests. */
-  sshConfigFiles?: readonly string[];
+  /** --connect-timeout was given: it wins over ssh_config's ConnectTimeout. */
+  connectTimeoutGiven?: boolean;
   /** ssh's global known_hosts files (default /etc/ssh/ssh_known_hosts and ..._known_hosts2); for tests. */
   systemKnownHostsFiles?: readonly string[];
   /** Log every command and upload to this 0600 file, redacted ($HAFORGE_RECORD_COMMANDS; transport/recording.ts). */
@@ -39,20 +38,21 @@ export function connector(o: ConnectorOptions): (spec: HostSpec) => Promise<Remo
 
 function directOrKept(o: ConnectorOptions): (spec: HostSpec) => Promise<Remote> {
   const knownHostsFile = o.inventory.knownHostsFile ?? join(homedir(), '.ssh', 'known_hosts');
-  // New known_hosts lines are hashed when the user's ssh hashes them (Lower (e), issue 21): read once per run.
-  let hashing: Promise<boolean> | undefined;
   const jumps = new JumpPool();
   const byName = new Map(o.inventory.hosts.map((h) => [h.name, h]));
+  // Known hosts as ssh_config says for this host (UserKnownHostsFile, HashKnownHosts), else the inventory's file.
+  const base = (spec: HostSpec) => {
+    const [own, ...more] = spec.ssh?.knownHostsFiles ?? [knownHostsFile];
+    return { knownHostsFile: own!, systemKnownHostsFiles: [...more, ...(o.systemKnownHostsFiles ?? SYSTEM_KNOWN_HOSTS)], hashKnownHosts: spec.ssh?.hashKnownHosts ?? false };
+  };
   return async (spec) => {
-    hashing ??= hashKnownHostsSetting(o.sshConfigFiles);
-    const base = { knownHostsFile, systemKnownHostsFiles: o.systemKnownHostsFiles ?? SYSTEM_KNOWN_HOSTS, hashKnownHosts: await hashing };
-    const opts: ConnectOptions = { ...base, ...hostOptions(spec, o) };
+    const opts: ConnectOptions = { ...base(spec), ...hostOptions(spec, o) };
     if (spec.jump?.length) {
       // A hop that is an inventory host logs in as that host does; any other with the target's login method.
       const chain = spec.jump.map((hop): ConnectOptions => {
         const inv = hop.host ? byName.get(hop.host) : undefined;
         const login = inv ? hostOptions(inv, o) : { ...hostOptions(spec, o), sudoPassword: undefined };
-        return { ...base, ...login, name: inv?.name ?? hop.address, address: hop.address, port: hop.port, user: hop.user };
+        return { ...base(inv ?? spec), ...login, name: inv?.name ?? hop.address, address: hop.address, port: hop.port, user: hop.user };
       });
       // Not through the connection keeper: it keeps direct connections only.
       return jumps.connect(opts, chain);
@@ -96,9 +96,11 @@ function hostOptions(spec: HostSpec, o: ConnectorOptions): Omit<ConnectOptions, 
     user: spec.user,
     auth,
     sudoPassword: spec.sudoPasswordEnv ? o.secrets.byEnv[spec.sudoPasswordEnv] : undefined,
-    hostKeyPolicy: o.policy,
+    // StrictHostKeyChecking accept-new in ssh_config: this host's unknown key is recorded without asking.
+    hostKeyPolicy: o.policy !== 'accept-new' && spec.ssh?.acceptNewHostKeys ? 'accept-new' : o.policy,
     askHostKey: o.askHostKey,
-    connectTimeoutMs: o.connectTimeoutS * 1000,
+    connectTimeoutMs: (o.connectTimeoutGiven ? o.connectTimeoutS : (spec.ssh?.connectTimeoutS ?? o.connectTimeoutS)) * 1000,
+    ...(spec.ssh?.serverAliveIntervalS !== undefined ? { keepaliveIntervalMs: spec.ssh.serverAliveIntervalS * 1000 } : {}),
   };
 }
 

@@ -20,6 +20,8 @@ export const runnerFlags: OptionSpec[] = [
     name: 'keep_connections', type: 'number', min: 0, max: 3600, default: 0, value: 'S', env: 'HAFORGE_KEEP_CONNECTIONS',
     description: 'keep SSH connections open S seconds after the run (like Ansible\'s ControlPersist): a re-run within S seconds logs in to no host (0: off; `haforge keeper stop` closes them now). Connections are reused only with the same login, key and secrets',
   }),
+  runner({ name: 'ssh_config', type: 'string', short: 'F', value: 'FILE', pattern: PRINTABLE, description: 'the ssh_config file hosts are looked up in, or none (wins over the inventory\'s ssh.config; default ~/.ssh/config, then /etc/ssh/ssh_config, as ssh)' }),
+  runner({ name: 'show_ssh', type: 'boolean', description: 'print what each host connects with and where each setting came from (inventory, ssh_config file:line, default); connect to none' }),
   runner({ name: 'accept_new_host_keys', type: 'boolean', description: 'trust and record unknown host keys (changed keys are always refused)' }),
   runner({ name: 'yes', type: 'boolean', short: 'y', description: 'never prompt: fail with exit 2 when something must be asked' }),
   runner({ name: 'with_deps', type: 'boolean', description: 'with `run`: also run the recipes it depends on' }),

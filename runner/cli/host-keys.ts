@@ -37,9 +37,18 @@ export async function hostsWithoutKnownKey(
   // As ssh and the connection itself do: the user's file and the system's.
   const entries = await readKnownHostsFiles([knownHostsFile, ...systemFiles]);
   const seen = new Set<string>();
+  // ssh_config's UserKnownHostsFile for a host: its files instead of the inventory's.
+  const own = new Map<string, Awaited<ReturnType<typeof readKnownHostsFiles>>>();
+  for (const h of hosts) {
+    const files = h.ssh?.knownHostsFiles;
+    if (files && !own.has(files.join('\0'))) own.set(files.join('\0'), await readKnownHostsFiles([...files, ...systemFiles]));
+  }
   return hosts.filter((h) => {
     const id = `${h.address}:${h.port}`;
-    if (seen.has(id) || entriesFor(entries, h.address, h.port).length > 0) return false;
+    // StrictHostKeyChecking accept-new: the run records its key unasked.
+    if (h.ssh?.acceptNewHostKeys) return false;
+    const known = h.ssh?.knownHostsFiles ? own.get(h.ssh.knownHostsFiles.join('\0'))! : entries;
+    if (seen.has(id) || entriesFor(known, h.address, h.port).length > 0) return false;
     seen.add(id);
     return true;
   });

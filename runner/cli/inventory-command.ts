@@ -27,7 +27,7 @@ export function ansibleList({ inventory, facts }: LoadedInventory): Record<strin
 }
 
 export async function inventoryCommand(o: CliOptions): Promise<number> {
-  const loaded = await loadInventorySource(chooseInventory(o.inventory));
+  const loaded = await loadInventorySource(chooseInventory(o.inventory), o.sshConfig !== undefined ? { sshConfigFile: o.sshConfig } : {});
   if (o.json) {
     process.stdout.write(`${JSON.stringify(ansibleList(loaded), null, 2)}\n`);
     return 0;

@@ -14,6 +14,8 @@ import type { CloudStackInput } from '../inventory/cloudstack-schema.js';
 export interface SourceOptions {
   env?: Record<string, string | undefined>;
   home?: string;
+  /** -F: the ssh_config file (or 'none') instead of the inventory's ssh.config and ssh's defaults. */
+  sshConfigFile?: string;
 }
 
 export interface LoadedInventory {
@@ -49,7 +51,7 @@ export function cloudStackClientFor(file: string, cfg: CloudStackInput, o: Sourc
 
 export async function loadInventorySource(file: string, o: SourceOptions = {}): Promise<LoadedInventory> {
   const data = readInventoryInput(readInventorySource(file), file);
-  const opts = { file, env: o.env, home: o.home };
+  const opts = { file, env: o.env, home: o.home, ...(o.sshConfigFile !== undefined ? { sshConfigFile: o.sshConfigFile } : {}) };
   if (data.source !== 'cloudstack') {
     if (data.cloudstack) throw new InventoryError(file, [{ path: 'cloudstack', message: 'read only with source: cloudstack at the top level; add it, or remove the block' }]);
     return { inventory: buildInventory(data, opts), facts: {} };

@@ -23,7 +23,7 @@ export async function settledConnector(
   const record = file ? { record: { file, redact } } : {};
   const connectWith = (policy: 'strict' | 'accept-new' | 'ask', askHostKey?: (host: string, fp: string) => Promise<boolean>) =>
     connector({
-      inventory, secrets, policy, askHostKey, connectTimeoutS: o.connectTimeoutS, keepConnectionsS: o.keepConnectionsS,
+      inventory, secrets, policy, askHostKey, connectTimeoutS: o.connectTimeoutS, connectTimeoutGiven: o.connectTimeoutGiven, keepConnectionsS: o.keepConnectionsS,
       warn: (l) => process.stderr.write(`haforge: ${l}\n`), ...record,
     });
   await settleHostKeys({

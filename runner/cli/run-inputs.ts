@@ -25,8 +25,18 @@ const warn = (o: CliOptions, lines: readonly string[]) => {
   if (!o.json) for (const w of lines) process.stderr.write(`${chalk.yellow('warning:')} ${w}\n`);
 };
 
+/** The run's inventory: given by the caller (demo, wizard) or read from -i with -F's ssh_config. */
+export async function inventoryOf(req: PlanRequest, o: CliOptions): Promise<Inventory> {
+  return req.inventory ?? (await loadInventorySource(chooseInventory(o.inventory), o.sshConfig !== undefined ? { sshConfigFile: o.sshConfig } : {})).inventory;
+}
+
+/** --show-ssh: the selected hosts' connection settings, before vars and secrets (none is needed to show them). */
+export async function selectedHosts(req: PlanRequest, o: CliOptions): Promise<HostSpec[]> {
+  return selectHosts(await inventoryOf(req, o), o.limit);
+}
+
 export async function runInputs(req: PlanRequest, o: CliOptions, redactor: Redactor): Promise<RunInputs> {
-  const inventory = req.inventory ?? (await loadInventorySource(chooseInventory(o.inventory))).inventory;
+  const inventory = await inventoryOf(req, o);
   warn(o, inventory.warnings);
   resolveFileVars(inventory, req.catalogue.options);
   // `status LB...`: names of load balancers, nothing else (an unknown name is exit 2, like a bad --limit).

@@ -7,7 +7,7 @@ import type { ExecuteResult } from '../engine/executor.js';
 import { Redactor } from '../report/redact.js';
 import { jsonReport } from '../report/json.js';
 import { UsageError } from './errors.js';
-import { runInputs } from './run-inputs.js';
+import { runInputs, selectedHosts } from './run-inputs.js';
 import type { PlanRequest } from './run-request.js';
 
 export type { Catalogue, PlanRequest } from './run-request.js';
@@ -26,6 +26,10 @@ export async function runPlan(req: PlanRequest): Promise<number> {
     return exitCode;
   };
   try {
+    if (o.showSsh) {
+      process.stdout.write(redactor.redact((await import('./show-ssh.js')).showSsh(await selectedHosts(req, o))));
+      return 0;
+    }
     const inputs = await runInputs(req, o, redactor);
     // Loaded only now: a run that stops on a missing answer never pays for SSH, listr2 and the executor.
     const [{ settledConnector }, { executeRun }] = await Promise.all([import('./run-connect.js'), import('./run-execute.js')]);

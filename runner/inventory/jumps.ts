@@ -15,8 +15,16 @@ export interface JumpSetting {
 
 const IP = /^(\d{1,3}(\.\d{1,3}){3}|[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*)$/;
 
+/** A hop name ssh_config knows (its HostName, Port, User), for a hop that is not an inventory host. */
+export type HopLookup = (name: string) => { address: string; port?: number; user?: string } | { error: string } | undefined;
+
 /** Fills each host's `jump` from its setting; problems go to `report` (exit 2, nothing connected). */
-export function resolveJumps(hosts: HostSpec[], settings: ReadonlyMap<string, JumpSetting>, report: (path: string, message: string) => void): void {
+export function resolveJumps(
+  hosts: HostSpec[],
+  settings: ReadonlyMap<string, JumpSetting>,
+  report: (path: string, message: string) => void,
+  lookup: HopLookup = () => undefined,
+): void {
   const byName = new Map(hosts.map((h) => [h.name, h]));
   const done = new Map<string, JumpHopSpec[]>();
   // Hosts whose chain was already reported (a loop is said once, not once per host on it).
@@ -32,6 +40,7 @@ export function resolveJumps(hosts: HostSpec[], settings: ReadonlyMap<string, Ju
     const hops = parseJumps(text);
     if ('error' in hops) return void report(set.path, `${hops.error} (a jump host: [user@]host[:port], several separated by commas)`);
     const chain: JumpHopSpec[] = [];
+    let viaConfig: ReturnType<HopLookup>;
     for (const hop of hops) {
       const inv = hop.user === undefined && hop.port === undefined ? byName.get(hop.host) : undefined;
       if (inv) {
@@ -45,6 +54,9 @@ export function resolveJumps(hosts: HostSpec[], settings: ReadonlyMap<string, Ju
           return undefined;
         }
         chain.push(...before, { address: inv.address, port: inv.port, user: inv.user, host: inv.name });
+      } else if ((viaConfig = hop.port === undefined ? lookup(hop.host) : undefined)) {
+        if ('error' in viaConfig) return void report(set.path, viaConfig.error);
+        chain.push({ address: viaConfig.address, port: viaConfig.port ?? 22, user: hop.user ?? viaConfig.user ?? host.user });
       } else if (!hop.host.includes('.') && !IP.test(hop.host)) {
         return void report(set.path, `unknown jump host "${hop.host}": not a host of this inventory nor an address (give user@address[:port])`);
       } else {

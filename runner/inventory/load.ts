@@ -11,6 +11,8 @@ import { resolveHost, resolveKnownHosts } from './host-settings.js';
 import { checkEndpoints, readGroups, type Layout } from './layout.js';
 import { report, type Context } from './load-context.js';
 import { resolveJumps, type JumpSetting } from './jumps.js';
+import { hopOf, lookupHost, sshConfigSource } from './ssh-config-hosts.js';
+import type { ConfigIo } from '../transport/ssh-config/resolve.js';
 import { checkShape, type InventoryInput } from './schema.js';
 import type { Inventory, Rollout, Serial } from './types.js';
 import { checkBytes, checkSize, parseYaml } from './yaml-source.js';
@@ -24,6 +26,10 @@ export interface LoadOptions {
   home?: string;
   /** Check key and known_hosts files on disk (default true; off when writing an inventory before its keys exist). */
   checkFiles?: boolean;
+  /** `-F PATH` (or `none`): wins over the inventory's ssh.config. Default: ssh's ~/.ssh/config, /etc/ssh/ssh_config. */
+  sshConfigFile?: string;
+  /** The file system ssh_config is read from; for tests. */
+  sshConfigIo?: ConfigIo;
 }
 
 export interface ParseOptions extends LoadOptions {
@@ -74,9 +80,10 @@ export function buildInventory(data: InventoryInput, opts: ParseOptions = {}): I
   if (ctx.problems.size) throw fail([...ctx.problems.values()]);
 
   const jumpSettings = new Map<string, JumpSetting>();
-  const hosts = layout.order.map((name) => resolveHost(name, layout, data, ctx, jumpSettings));
+  const sshConfig = sshConfigSource(opts.sshConfigFile, data.ssh?.config, ctx, opts.sshConfigIo);
+  const hosts = layout.order.map((name) => resolveHost(name, layout, data, ctx, jumpSettings, lookupHost(sshConfig, name, ctx)));
   checkEndpoints(hosts, layout, ctx);
-  resolveJumps(hosts, jumpSettings, (path, message) => report(ctx, path, message));
+  resolveJumps(hosts, jumpSettings, (path, message) => report(ctx, path, message), (name) => hopOf(sshConfig, name, ctx));
   const varPaths = Object.fromEntries(layout.order.map((name) => [name, varPathsOf(name, layout, data)]));
   const knownHostsFile = resolveKnownHosts(data.ssh?.known_hosts, ctx);
   if (ctx.problems.size) throw fail([...ctx.problems.values()]);

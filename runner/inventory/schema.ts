@@ -62,7 +62,10 @@ const sshKeys = {
 
 /** The file's shape with `vars` as given: a mapping of anything (loading), or typed by the registry (JSON Schema). */
 function inventoryShape<V extends z.ZodMiniType>(vars: V) {
-  const globalSsh = z.strictObject({ ...sshKeys, known_hosts: z.optional(nonEmpty('a file path')) }, expect('a mapping of SSH settings'));
+  const globalSsh = z.strictObject(
+    { ...sshKeys, known_hosts: z.optional(nonEmpty('a file path')), config: z.optional(nonEmpty('a path to an ssh_config file, or none')) },
+    expect('a mapping of SSH settings'),
+  );
   const groupSsh = z.strictObject(sshKeys, expect('a mapping of SSH settings'));
   const host = z.strictObject({ address: z.optional(address), ...sshKeys, vars: z.optional(vars) }, expect(HOST));
   const group = z.strictObject(
@@ -147,6 +150,7 @@ function explainUnknown(key: string, level: Level): string | undefined {
     return 'a clear-text sudo password is not accepted; set sudo_password_env: HAFORGE_SUDO_PASSWORD and export the password in that variable';
   }
   if (key === 'known_hosts' && level !== 'ssh') return 'known_hosts can only be set in the top-level ssh block';
+  if (key === 'config' && level !== 'ssh') return 'config (the ssh_config file) can only be set in the top-level ssh block';
   if (sshKey && (level === 'top' || level === 'group')) return `SSH settings go under ssh: (ssh: { ${key}: ... })`;
   if (key === 'ssh' && level === 'host') return 'put SSH settings directly on the host (user: ..., port: ...), without ssh:';
   if (key === 'children') return 'nested groups are not supported; list the hosts in each group';

@@ -23,6 +23,22 @@ export interface HostSpec {
   vars: Vars;
   /** Jump hosts to reach it through (ssh -J), the first hop first; none: connected directly. */
   jump?: JumpHopSpec[];
+  /** What ssh_config gives this host beyond address, port, user, key and jump (those are filled in above). */
+  ssh?: HostSshOptions;
+  /** Where each connection setting came from: an inventory path, ssh_config's `file:line`, or `default`. */
+  origins?: Record<string, string>;
+}
+
+/** ssh_config settings a connection follows (runner/inventory/ssh-config-hosts.ts); absent: haforge's defaults. */
+export interface HostSshOptions {
+  /** UserKnownHostsFile: new keys go to the first; all are read. Only when the inventory sets no known_hosts. */
+  knownHostsFiles?: string[];
+  hashKnownHosts?: boolean;
+  /** StrictHostKeyChecking accept-new (or no: haforge still refuses a changed key): record unknown keys unasked. */
+  acceptNewHostKeys?: boolean;
+  connectTimeoutS?: number;
+  /** ServerAliveInterval; 0: off. */
+  serverAliveIntervalS?: number;
 }
 
 /** One jump host, resolved: an inventory host (its own connection settings) or an address with the target's login. */

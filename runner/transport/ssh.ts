@@ -75,7 +75,7 @@ async function connectOnce(opts: ConnectOptions): Promise<Remote & Tunnel> {
     reconnect: false,
     uniqueId,
     tryKeyboard: false, // ssh2-promise would prompt on the process's stdin
-    keepaliveInterval: 15_000, // notice a dead peer within ~1 min instead of a TCP timeout
+    keepaliveInterval: opts.keepaliveIntervalMs ?? 15_000, // notice a dead peer within ~1 min instead of a TCP timeout
     keepaliveCountMax: 4,
     hostVerifier: (key: Buffer, done: (ok: boolean) => void) => verifier.verify(key, done),
     // ssh2 applies the operations in key order: remove, then prepend = move to the front.

@@ -80,6 +80,8 @@ export interface ConnectOptions {
   hostKeyPolicy: HostKeyPolicy;
   askHostKey?: (host: string, fingerprint: string) => Promise<boolean>;
   connectTimeoutMs: number;
+  /** ServerAliveInterval: a keepalive after this long without traffic (0: none). Default 15 s. */
+  keepaliveIntervalMs?: number;
   /** Parallel channels on the one connection; stays below OpenSSH's MaxSessions (10). */
   maxChannels?: number;
   /** Run every command as root (sudo for a non-root login) unless a run says `sudo: false`. Default true. */

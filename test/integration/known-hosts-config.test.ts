@@ -28,10 +28,10 @@ async function connectOnce(name: string, o: { config: string; policy: HostKeyPol
   writeFileSync(cfg, o.config);
   const inv = join(dir, `${name}.yaml`);
   writeFileSync(inv, `ssh:\n  user: root\n  key: ${sshd.clientKeyFile}\n  known_hosts: ${kh}\ngroups:\n  lb:\n    hosts:\n      lb1: { address: 127.0.0.1, port: ${sshd.port} }\n  web:\n    hosts:\n      web1: { address: 127.0.0.1, port: ${sshd.port} }\n`);
-  const inventory = loadInventory(inv);
+  const inventory = loadInventory(inv, { sshConfigFile: cfg });
   const connect = connector({
     inventory, secrets: { recipe: {}, byEnv: {} }, policy: o.policy, connectTimeoutS: 5,
-    sshConfigFiles: [cfg], systemKnownHostsFiles: [join(dir, 'no-system-file'), ...(o.system ? [o.system] : [])],
+    systemKnownHostsFiles: [join(dir, 'no-system-file'), ...(o.system ? [o.system] : [])],
   });
   const remote = await connect(inventory.hosts[0]!);
   expect((await remote.run('true')).code).toBe(0);

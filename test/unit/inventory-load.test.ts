@@ -41,7 +41,8 @@ function write(text: string): string {
 }
 
 const opts: LoadOptions = { env: {} };
-const load = (file: string, more: LoadOptions = {}) => loadInventory(file, { home, ...opts, ...more });
+// ssh_config is none here: these tests are about the inventory alone (inventory-ssh-config.test.ts has the rest).
+const load = (file: string, more: LoadOptions = {}) => loadInventory(file, { home, sshConfigFile: 'none', ...opts, ...more });
 
 function errorOf(fn: () => unknown): InventoryError {
   try {

@@ -1,6 +1,6 @@
 // Lower (e) of issue 21: known_hosts as OpenSSH reads it. The system file /etc/ssh/ssh_known_hosts is read with
 // the user's (hashed `|1|salt|hash` entries in either, as `ssh-keygen -H` writes them), and new entries are
-// hashed when the user's ssh config says HashKnownHosts yes (~/.ssh/config first, then /etc/ssh/ssh_config).
+// hashed when the user's ssh config says HashKnownHosts yes for the host (~/.ssh/config first, then /etc/ssh/ssh_config).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { checkHostKey, readKnownHostsFiles } from '../../runner/transport/known-hosts.js';
 import { createHostKeyVerifier } from '../../runner/transport/host-key-check.js';
-import { hashKnownHostsSetting, parseHashKnownHosts } from '../../runner/transport/ssh-config.js';
+import { resolveSshConfig } from '../../runner/transport/ssh-config/resolve.js';
+import { fsConfigIo } from '../../runner/transport/ssh-config/files.js';
 
 let dir: string;
 const keys: Record<string, { type: string; b64: string; blob: Buffer }> = {};
@@ -52,38 +53,46 @@ describe('the system known_hosts file', () => {
   });
 });
 
-describe('HashKnownHosts in the ssh config', () => {
+describe('HashKnownHosts in the ssh config (per host, through the one resolver)', () => {
+  const hashFor = (files: string[], host = 'web1') =>
+    resolveSshConfig(files.map((path) => ({ path, user: false })), host, fsConfigIo(dir)).hashKnownHosts;
+  const inline = (text: string, host = 'web1') => {
+    const f = join(dir, `inline-${Math.random().toString(36).slice(2)}`);
+    writeFileSync(f, text);
+    return hashFor([f], host);
+  };
   test.each([
     ['HashKnownHosts yes', true],
     ['hashknownhosts=no', false],
     ['  HashKnownHosts   "yes"  # comment', true],
     ['# HashKnownHosts yes', undefined],
     ['Host *\n    SendEnv LANG LC_*\n    HashKnownHosts yes\n', true], // Debian's /etc/ssh/ssh_config
-    ['Host web1\n  HashKnownHosts yes\n', undefined], // for one host only: not for haforge's hosts in general
+    ['Host web1\n  HashKnownHosts yes\n', true], // for this host
+    ['Host web2\n  HashKnownHosts yes\n', undefined], // for another host only
     ['Match host x\n  HashKnownHosts yes\nHost *\n  HashKnownHosts no', false],
     ['HashKnownHosts no\nHashKnownHosts yes', false], // the first value wins, as in ssh
     ['', undefined],
-  ])('%j -> %s', async (text, want) => expect(await parseHashKnownHosts(text)).toBe(want));
+  ])('%j -> %s', (text, want) => expect(inline(text)).toBe(want));
 
-  test('~/.ssh/config is read before /etc/ssh/ssh_config; missing files are skipped', async () => {
+  test('~/.ssh/config is read before /etc/ssh/ssh_config; missing files are skipped', () => {
     const user = join(dir, 'config');
     const system = join(dir, 'ssh_config');
     writeFileSync(system, 'Host *\n    HashKnownHosts yes\n');
-    expect(await hashKnownHostsSetting([join(dir, 'missing'), system])).toBe(true);
+    expect(hashFor([join(dir, 'missing'), system])).toBe(true);
     writeFileSync(user, 'HashKnownHosts no\n');
-    expect(await hashKnownHostsSetting([user, system])).toBe(false);
-    expect(await hashKnownHostsSetting([join(dir, 'missing')])).toBe(false);
+    expect(hashFor([user, system])).toBe(false);
+    expect(hashFor([join(dir, 'missing')])).toBeUndefined();
   });
 
-  test('Include is followed (Debian includes /etc/ssh/ssh_config.d/*.conf first): an included value comes first', async () => {
+  test('Include is followed (Debian includes /etc/ssh/ssh_config.d/*.conf first): an included value comes first', () => {
     const confd = join(dir, 'ssh_config.d');
     execFileSync('mkdir', ['-p', confd]);
     writeFileSync(join(confd, '10-local.conf'), 'HashKnownHosts no\n');
     writeFileSync(join(confd, 'ignored.txt'), 'HashKnownHosts yes\n');
     const system = join(dir, 'ssh_config_inc');
     writeFileSync(system, `Include ${confd}/*.conf\n\nHost *\n    HashKnownHosts yes\n`);
-    expect(await hashKnownHostsSetting([system])).toBe(false);
+    expect(hashFor([system])).toBe(false);
     writeFileSync(join(confd, '10-local.conf'), '# nothing here\n');
-    expect(await hashKnownHostsSetting([system])).toBe(true);
+    expect(hashFor([system])).toBe(true);
   });
 });

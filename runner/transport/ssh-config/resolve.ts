@@ -47,12 +47,20 @@ const MAX_INCLUDE_DEPTH = 16; // OpenSSH's READCONF_MAX_DEPTH
 interface State {
   readonly original: string;
   s: SshConfigSettings;
+  /** Where each setting in effect came from (`file:line`), when the caller asked. */
+  origins?: Map<keyof SshConfigSettings, string>;
   proxyCommand?: Directive;
   jumpSet: boolean;
 }
 
-export function resolveSshConfig(files: readonly ConfigFile[], host: string, io: ConfigIo): SshConfigSettings {
-  const st: State = { original: host, s: { hostname: '', identityFiles: [] }, jumpSet: false };
+/** `origins`, when given, is filled with the `file:line` of each setting in effect (for `--show-ssh`). */
+export function resolveSshConfig(
+  files: readonly ConfigFile[],
+  host: string,
+  io: ConfigIo,
+  origins?: Map<keyof SshConfigSettings, string>,
+): SshConfigSettings {
+  const st: State = { original: host, s: { hostname: '', identityFiles: [] }, jumpSet: false, ...(origins ? { origins } : {}) };
   for (const f of files) {
     const text = io.read(f.path);
     if (text === undefined) {
@@ -82,8 +90,20 @@ function readFile(lines: Directive[], f: ConfigFile, io: ConfigIo, st: State, de
         const text = io.read(path);
         if (text !== undefined) readFile(parseLines(text, path), f, io, st, depth + 1, !active);
       }
-    } else if (active) apply(d, st);
+    } else if (active) {
+      const before = { ...st.s, identityFiles: st.s.identityFiles.length };
+      apply(d, st);
+      if (st.origins) noteOrigins(before, d, st);
+    }
     else if (d.keyword === 'proxyjump') checkJump(d);
+  }
+}
+
+/** Records `file:line` for each setting this directive set (the first value wins, so later ones change nothing). */
+function noteOrigins(before: Record<string, unknown>, d: Directive, st: State): void {
+  for (const [k, v] of Object.entries(st.s) as [keyof SshConfigSettings, unknown][]) {
+    const changed = k === 'identityFiles' ? st.s.identityFiles.length !== before[k] : v !== before[k];
+    if (changed && !st.origins!.has(k)) st.origins!.set(k, `${d.file}:${d.line}`);
   }
 }
 
