@@ -14,6 +14,7 @@ import { nodesOf } from '../support/lb-http.js';
 import { startLoad, type LoadCounts } from '../support/load-gen.js';
 
 const { labs, skip } = e2eLabs();
+const KA = { keep_alive: true };
 let dir: Awaited<ReturnType<typeof scratch>> | undefined;
 
 interface Doc {
@@ -57,8 +58,8 @@ function expectClean(what: string, counts: LoadCounts[]): void {
 describe.skipIf(skip !== '')('up under load: no failed request, no reset (issue 17)', () => {
   beforeAll(async () => {
     dir = await scratch('reload');
-    // Start from web1 only, every variant at its default.
-    await onEach(labs, async (lab) => up(lab, [], await inventory(lab, 'web1', ['web1'])));
+    // Start from web1 only, keep-alive on (kept-alive client connections are what a reload can reset).
+    await onEach(labs, async (lab) => up(lab, [], await inventory(lab, 'web1', ['web1'], KA)));
   }, 900_000);
 
   afterAll(async () => {
@@ -70,13 +71,14 @@ describe.skipIf(skip !== '')('up under load: no failed request, no reset (issue 
 
   test('a web node added: the dry run says runtime API, the new node is served only once healthy, no reload', async () => {
     await onEach(labs, async (lab) => {
-      const file = await inventory(lab, 'web12', ['web1', 'web2']);
+      const file = await inventory(lab, 'web12', ['web1', 'web2'], KA);
       const plan = expectSuccess(await cli(lab, ['up'], ['--dry-run'], file)).results.find((x) => x.recipe === 'haproxy-config' && x.step.startsWith('config '));
       expect(plan?.message ?? '', 'the plan says the change goes live').toMatch(/applied live, no reload: add server web2/);
       const activate = plan?.actions?.find((a) => a.kind === 'write')?.['activate'] as { kind: string } | undefined;
       expect(activate?.kind).toBe('live');
       const pids = await haproxyPids(lab);
       const { report, counts } = await underLoad(lab, file);
+      expect(configStep(report)?.message ?? '').toMatch(/applied live, no reload: add server web2/);
       expect(configStep(report)?.status).toBe('changed');
       expect(await haproxyPids(lab), 'no new haproxy process: no reload').toEqual(pids);
       expectClean('web node added', counts);
@@ -89,7 +91,7 @@ describe.skipIf(skip !== '')('up under load: no failed request, no reset (issue 
   test('a web node removed: drained, then deleted, no reload', async () => {
     await onEach(labs, async (lab) => {
       const pids = await haproxyPids(lab);
-      const { report, counts } = await underLoad(lab, await inventory(lab, 'web2', ['web2']));
+      const { report, counts } = await underLoad(lab, await inventory(lab, 'web2', ['web2'], KA));
       expect(configStep(report)?.message ?? '').toMatch(/applied live, no reload: drain and delete server web1/);
       expect(await haproxyPids(lab)).toEqual(pids);
       expectClean('web node removed', counts);
@@ -98,12 +100,11 @@ describe.skipIf(skip !== '')('up under load: no failed request, no reset (issue 
     });
   }, 900_000);
 
-  test('persistence switched, then keep-alive toggled: seamless reloads', async () => {
+  test('persistence switched with keep-alive on, then keep-alive toggled off: seamless reloads', async () => {
     await onEach(labs, async (lab) => {
       const webs = ['web1', 'web2'];
-      const base = await inventory(lab, 'both', webs);
-      await up(lab, [], base);
-      const cookie = await underLoad(lab, await inventory(lab, 'cookie', webs, { persistence: 'cookie-insert' }));
+      await up(lab, [], await inventory(lab, 'both', webs, KA));
+      const cookie = await underLoad(lab, await inventory(lab, 'cookie', webs, { ...KA, persistence: 'cookie-insert' }));
       expect(configStep(cookie.report)?.status).toBe('changed');
       expect(configStep(cookie.report)?.message ?? '').not.toMatch(/applied live/);
       expectClean('persistence switched', cookie.counts);

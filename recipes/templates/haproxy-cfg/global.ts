@@ -29,7 +29,15 @@ export function globalSection(r: Resolved): string[] {
 }
 
 export function defaultsSection(r: Resolved): string[] {
-  const lines = ['defaults', '    mode http', '    load-server-state-from-file global'];
+  const lines = [
+    'defaults',
+    '    mode http',
+    '    load-server-state-from-file global',
+    // On a reload the old process closes idle kept-alive client connections at once, under requests already on
+    // their way (measured on 2.6: all 50 of 50 kept-alive clients reset once). With this it answers one more
+    // request on each, with `Connection: close`, then closes: 0 resets.
+    '    option idle-close-on-response',
+  ];
   if (r.log.kind !== 'none') {
     // `option httplog` warns when there is no log target: only with one.
     lines.push('    log global', '    option httplog', '    option dontlognull');
