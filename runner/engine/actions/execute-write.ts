@@ -35,7 +35,9 @@ async function activate(h: HostContext, path: string, p: { activate: string; fal
         ? 'there is no previous file to restore'
         : restored.code !== 0
           ? `restoring the previous file failed: ${restored.stderr.trim().split('\n').pop() ?? `exit ${restored.code}`}`
-          : await h.sh(p.activate, { phase }).then(
+          : // The old file's own activation: for a live change, its fallback (a reload), since the live commands
+            // apply the new file's difference.
+            await h.sh(p.fallback ?? p.activate, { phase }).then(
             async () => {
               await h.sh(p.settle, { phase });
               return 'the previous file was restored and reloaded';
