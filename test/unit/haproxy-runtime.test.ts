@@ -15,7 +15,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const cfg = (servers: { name: string; address: string; port: number }[], keepAlive = true) =>
   renderHaproxyConfig({
-    haproxyVersion: { major: 2, minor: 6, patch: 12 },
+    haproxyVersion: '2.6.12',
     bind: { address: '*', port: 80, also: [] },
     webServers: servers,
     balance: 'roundrobin',
@@ -23,7 +23,7 @@ const cfg = (servers: { name: string; address: string; port: number }[], keepAli
     keepAlive: { enabled: keepAlive, timeoutMs: 3000 },
     https: { enabled: false, port: 443, certPath: '/etc/haproxy/certs/site.pem' },
     stats: { enabled: true, user: 'admin', passwordHash: '$6$saltsalt$' + 'a'.repeat(86) },
-  } as Parameters<typeof renderHaproxyConfig>[0]);
+  });
 
 describe('serversOf: runtime vs reload', () => {
   const one = [{ name: 'web1', address: '10.0.0.11', port: 80 }];
