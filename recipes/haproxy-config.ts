@@ -3,12 +3,23 @@
 import { readFile } from 'node:fs/promises';
 import type { Activation, HostContext, Recipe, Step } from '../runner/engine/types.js';
 import { StepError } from '../runner/engine/types.js';
-import { file, reloadService } from '../runner/engine/primitives/index.js';
+import { file, reloadService, type FileChange } from '../runner/engine/primitives/index.js';
+import { serviceCommand } from '../runner/engine/actions/commands.js';
 import { quote } from '../runner/transport/quote.js';
 import { renderHaproxyConfig, DEFAULT_CERT_PATH, type Balance, type Persistence, type TlsProfile } from './templates/haproxy-cfg.js';
 import { validateArgs, type HaproxyVersion } from './templates/haproxy-version.js';
 import { isCryptHash, sha512Crypt, verifyCrypt } from './lib/crypt.js';
 import { makeSelfSignedPem } from './lib/self-signed.js';
+import {
+  liveServersScript,
+  parseRunningServers,
+  runningServersCommand,
+  saveStateCommand,
+  seedStateCommand,
+  serversOf,
+  type RuntimeServer,
+} from './lib/haproxy-runtime.js';
+import { DYNAMIC_SERVER_DEFAULTS } from './templates/haproxy-cfg/global.js';
 import { haproxyInstalled, haproxyVersion } from './haproxy-facts.js';
 import { HAPROXY_SERVICE } from './haproxy-service.js';
 import { opt } from './options.js';
@@ -171,6 +182,53 @@ function certificate(h: HostContext): Step {
   };
 }
 
+/** The reload, with the server states saved just before it (server-state-file): drain, maint and health
+ * states survive. A stopped haproxy is started instead. */
+async function reloadKeepingState(h: HostContext): Promise<Activation> {
+  const a = await reloadService(h, HAPROXY_SERVICE);
+  return a.op === 'reload' ? { kind: 'run', command: `${saveStateCommand()}; ${serviceCommand(a.init, a.op, a.name)}` } : a;
+}
+
+/** How long a removed node may keep its sessions, and a new one may take to pass its first health check. */
+const DRAIN_TIMEOUT_S = 30;
+const HEALTH_TIMEOUT_S = 60;
+
+/**
+ * How a new config is applied. When it differs from the running one only by servers added or removed (web nodes
+ * joining or leaving the inventory), through the runtime API with no reload: a reload closes kept-alive client
+ * connections (measured: a few resets), the runtime API none. A new node takes traffic only once its health check
+ * passes; a removed one is drained first. Anything else, or a runtime API that does not answer: a reload.
+ */
+async function haproxyActivation(h: HostContext, change: FileChange): Promise<Activation> {
+  const reload = await reloadKeepingState(h);
+  if (reload.kind !== 'run' || change.before === undefined) return reload;
+  const [before, after] = [serversOf(change.before), serversOf(change.after)];
+  // One section with servers (the web listen): the only one whose members the inventory changes.
+  const [backend, ...others] = [...after.servers.keys()];
+  if (before.rest !== after.rest || others.length || !backend || [...before.servers.keys()].join() !== backend) return reload;
+  const add: RuntimeServer[] = [];
+  const remove: string[] = [];
+  {
+    const wanted = after.servers.get(backend)!;
+    const r = await h.run(runningServersCommand(backend));
+    if (r.code !== 0) return reload;
+    const running = parseRunningServers(r.stdout);
+    const now = new Map(running.map((s) => [s.name, s]));
+    for (const s of wanted) {
+      const cur = now.get(s.name);
+      // A server whose address or keywords change is not a membership change: reload.
+      const old = before.servers.get(backend)?.find((b) => b.name === s.name);
+      if ((cur && (cur.address !== s.address || cur.port !== s.port)) || (old && old.params !== s.params)) return reload;
+      if (!cur) add.push({ ...s, params: `${s.params} ${DYNAMIC_SERVER_DEFAULTS}` });
+    }
+    remove.push(...running.filter((s) => !wanted.some((w) => w.name === s.name)).map((s) => s.name));
+    if (add.length + remove.length === 0) return reload;
+    const what = [...add.map((s) => `add server ${s.name}`), ...remove.map((n) => `drain and delete server ${n}`)].join(', ');
+    const command = liveServersScript({ backend, add, remove, drainTimeoutS: DRAIN_TIMEOUT_S, healthTimeoutS: HEALTH_TIMEOUT_S });
+    return { kind: 'live', what: `${what} (runtime API)`, command, fallback: reload };
+  }
+}
+
 export const haproxyConfig: Recipe = {
   name: 'haproxy-config',
   summary: 'haproxy.cfg for the installed version: persistence, keep-alive, HTTPS, hashed stats login; validated, reload on change, rollback',
@@ -192,8 +250,9 @@ export const haproxyConfig: Recipe = {
         owner: 'root',
         group: 'haproxy',
         mask: maskStatsHash,
-        validate: `haproxy ${validateArgs(version, '{}').join(' ')}`,
-        activate: (host) => reloadService(host, HAPROXY_SERVICE),
+        // haproxy -c warns about a missing or empty state file: a first one holds only its version line.
+        validate: `${seedStateCommand()} && haproxy ${validateArgs(version, '{}').join(' ')}`,
+        activate: haproxyActivation,
       }),
     );
     return steps;

@@ -3,6 +3,7 @@ import type { Recipe } from '../runner/engine/types.js';
 import { packages } from '../runner/engine/primitives/index.js';
 import { opt } from './options.js';
 import { keepingUpgradeStamp } from './system-update.js';
+import { RUNTIME_CLIENT_PACKAGE } from './lib/haproxy-runtime.js';
 
 export const haproxyInstall: Recipe = {
   name: 'haproxy-install',
@@ -12,7 +13,8 @@ export const haproxyInstall: Recipe = {
   steps(h) {
     const version = h.vars['haproxy_version'];
     const pinned = opt<string>(h, 'haproxy_source') !== 'distro' && typeof version === 'string';
-    const names = [pinned ? `haproxy=${version}.*` : 'haproxy'];
+    // socat: the runtime API's client (recipes/lib/haproxy-runtime.ts), for changes made without a reload.
+    const names = [pinned ? `haproxy=${version}.*` : 'haproxy', RUNTIME_CLIENT_PACKAGE];
     // Templates read the version: the engine forgets every fact once a step changes something, so the next
     // read sees the new package.
     return [keepingUpgradeStamp(packages({ names, name: 'haproxy installed' }), names)];

@@ -4,7 +4,7 @@ import type { HostSpec, Vars } from '../inventory/types.js';
 import type { OptionSpec } from '../inventory/option.js';
 import type { Action, ActionView } from './actions/types.js';
 
-export type { Action, ActionView, Activation, PackagesAction, RemoveAction, RunAction, ServiceAction, WriteAction } from './actions/types.js';
+export type { Action, ActionView, Activation, LiveAction, PackagesAction, RemoveAction, RunAction, ServiceAction, WriteAction } from './actions/types.js';
 
 export type Status = 'ok' | 'changed' | 'failed' | 'skipped';
 

@@ -119,3 +119,40 @@ describe('actions: what runs is what the plan says', () => {
     expect(log).toMatch(/h1 apply upload \S+key\.pem \(mode 0600, sensitive content\)/);
   });
 });
+
+describe('live activation (a runtime API instead of a reload, issue 17)', () => {
+  const live = (command: string) => ({ kind: 'live' as const, what: 'add server b', command, fallback: { kind: 'run' as const, command: 'echo reloaded >> reloads' } });
+
+  test('told the content before and after; the plan says live; no fallback when the live change works', async () => {
+    const { dir, h, recorded } = localHost();
+    const path = join(dir, 'app.cfg');
+    writeFileSync(path, 'server a\n');
+    const seen: unknown[] = [];
+    const step = file({ path, content: 'server a\nserver b\n', mode: 0o644, activate: (_h, change) => (seen.push(change), live('echo live >> applied')) });
+    const c = await step.check(h);
+    if (c.state !== 'change') throw new Error('expected a change');
+    expect(seen).toEqual([{ before: 'server a\n', after: 'server a\nserver b\n' }]);
+    expect(c.note).toBe('content; applied live, no reload: add server b');
+    const planned = c.actions.flatMap(commandsOf);
+    expect(await executeActions(h, c.actions)).toEqual({ changed: true });
+    expect(recorded()).toEqual(planned);
+    expect(readFileSync(join(dir, 'applied'), 'utf8')).toBe('live\n');
+    expect(existsSync(join(dir, 'reloads')), 'no reload').toBe(false);
+    expect(readFileSync(path, 'utf8')).toBe('server a\nserver b\n');
+  });
+
+  test('a failed live change falls back to the reload with the new file; a failed fallback restores the old file', async () => {
+    const { dir, h } = localHost();
+    const path = join(dir, 'app.cfg');
+    writeFileSync(path, 'old\n');
+    await executeActions(h, await planOf(h, file({ path, content: 'new\n', mode: 0o644, activate: () => live('exit 1') })));
+    expect(readFileSync(join(dir, 'reloads'), 'utf8')).toBe('reloaded\n');
+    expect(readFileSync(path, 'utf8')).toBe('new\n');
+    // A reload that works only with the old file: the new one is refused, the old one back and reloaded.
+    const broken = { ...live('exit 1'), fallback: { kind: 'run' as const, command: `[ "$(cat app.cfg)" = new ] && echo restored >> reloads` } };
+    const step = file({ path, content: 'newer\n', mode: 0o644, activate: () => broken });
+    await expect(executeActions(h, await planOf(h, step))).rejects.toThrow(/live change failed .* and so did its fallback.*the previous file was restored and reloaded/);
+    expect(readFileSync(join(dir, 'reloads'), 'utf8')).toBe('reloaded\nrestored\n');
+    expect(readFileSync(path, 'utf8'), 'the previous file is back').toBe('new\n');
+  });
+});

@@ -112,7 +112,9 @@ describe('renderHaproxyConfig: key lines per variant', () => {
       '    chroot /var/lib/haproxy',
       '    user haproxy',
       '    group haproxy',
-      '    stats socket /run/haproxy/admin.sock mode 660 level admin',
+      '    stats socket /run/haproxy/admin.sock mode 660 level admin expose-fd listeners',
+      '    server-state-file /var/lib/haproxy/server-state',
+      '    load-server-state-from-file global',
       '    retries 3',
       '    option redispatch 1',
       '    timeout connect 5s',
@@ -347,7 +349,10 @@ describe.skipIf(!haveHaproxy)('rendered configs pass the installed haproxy -dW -
 
   async function check(cfg: string): Promise<{ code: number | null; out: string }> {
     const file = join(dir, `haproxy-${String(n++)}.cfg`);
-    await writeFile(file, cfg);
+    // The LB's state file is seeded by the recipe's validation (seedStateCommand): here, one of the test's own.
+    const state = join(dir, 'server-state');
+    await writeFile(state, '1\n');
+    await writeFile(file, cfg.replace('/var/lib/haproxy/server-state', state));
     const r = await $({ quiet: true, nothrow: true })`${HAPROXY} ${validateArgs(version, file)}`;
     return { code: r.exitCode, out: `${r.stdout}${r.stderr}` };
   }

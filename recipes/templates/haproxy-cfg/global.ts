@@ -3,6 +3,10 @@ import { cfgWord as w } from '../haproxy-word.js';
 import type { Resolved } from './input.js';
 import { tlsGlobalLines } from './tls.js';
 
+/** The check pace every server gets (`default-server`); servers added at runtime are not given the defaults
+ * (HAProxy 2.6), so they get the same keywords on their `add server` line. */
+export const DYNAMIC_SERVER_DEFAULTS = 'inter 2s fastinter 500ms downinter 1s';
+
 const ERROR_CODES = [400, 403, 408, 500, 502, 503, 504] as const;
 
 export function globalSection(r: Resolved): string[] {
@@ -11,7 +15,10 @@ export function globalSection(r: Resolved): string[] {
   if (r.log.kind === 'syslog') lines.push(`    log ${w('syslog address', r.log.address)} local0`);
   lines.push(
     '    chroot /var/lib/haproxy',
-    '    stats socket /run/haproxy/admin.sock mode 660 level admin',
+    // expose-fd listeners: a reload hands the listening sockets to the new process (no refused connection);
+    // the server states (drain, maint, health) are saved to the state file before each reload and read back.
+    '    stats socket /run/haproxy/admin.sock mode 660 level admin expose-fd listeners',
+    '    server-state-file /var/lib/haproxy/server-state',
     '    stats timeout 30s',
     '    user haproxy',
     '    group haproxy',
@@ -22,7 +29,15 @@ export function globalSection(r: Resolved): string[] {
 }
 
 export function defaultsSection(r: Resolved): string[] {
-  const lines = ['defaults', '    mode http'];
+  const lines = [
+    'defaults',
+    '    mode http',
+    '    load-server-state-from-file global',
+    // On a reload the old process closes idle kept-alive client connections at once, under requests already on
+    // their way (measured on 2.6: all 50 of 50 kept-alive clients reset once). With this it answers one more
+    // request on each, with `Connection: close`, then closes: 0 resets.
+    '    option idle-close-on-response',
+  ];
   if (r.log.kind !== 'none') {
     // `option httplog` warns when there is no log target: only with one.
     lines.push('    log global', '    option httplog', '    option dontlognull');
@@ -32,7 +47,7 @@ export function defaultsSection(r: Resolved): string[] {
     // while it is DOWN: a dead node is DOWN about 1 s after its first failed check instead of 4 s, and a node
     // that comes back is UP within about 1.5 s instead of up to 4 s (seen on the lab: a first run's verify
     // waited 3.5 s for new web nodes to turn green). rise 2 / fall 3 stay HAProxy's defaults.
-    '    default-server inter 2s fastinter 500ms downinter 1s',
+    `    default-server ${DYNAMIC_SERVER_DEFAULTS}`,
     // Until a dead node is seen DOWN, a request sent to it is retried on another node (redispatch on every
     // retry), as the tutorial's `option redispatch` meant. Without it, requests hung ~3 s and then failed
     // (seen on the lab, apache killed on one node).

@@ -34,7 +34,7 @@ export function aptArgs(a: PackagesAction): string {
 export const removeCommand = (paths: readonly string[]) => `rm -f -- ${paths.map(quote).join(' ')}`;
 
 export function activationCommand(a: Activation): string {
-  return a.kind === 'run' ? a.command : serviceCommand(a.init, a.op, a.name);
+  return a.kind === 'service' ? serviceCommand(a.init, a.op, a.name) : a.command;
 }
 
 export interface Upload {
@@ -52,6 +52,8 @@ export interface WritePlan {
   mark?: string;
   upload?: Upload;
   activate?: string;
+  /** Run instead when a live activation fails (see LiveAction), before any rollback. */
+  fallback?: string;
   settle?: string;
 }
 
@@ -59,7 +61,8 @@ export function writePlan(a: WriteAction): WritePlan {
   const path = quote(a.path);
   const pending = quote(a.path + PENDING_SUFFIX);
   const placement = { mode: a.mode, ...(a.owner ? { owner: a.owner } : {}), ...(a.group ? { group: a.group } : {}), ...(a.sensitive ? { sensitive: true } : {}) };
-  const activation = a.activate && { activate: activationCommand(a.activate), settle: `rm -f -- ${pending}` };
+  const fallback = a.activate?.kind === 'live' ? { fallback: activationCommand(a.activate.fallback) } : {};
+  const activation = a.activate && { activate: activationCommand(a.activate), ...fallback, settle: `rm -f -- ${pending}` };
   if (a.activateOnly) return { ...activation };
   const keep = a.backup || a.activate;
   // Not over a backup kept for a file that was never activated (pending): that one is the last good state.

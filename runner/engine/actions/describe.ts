@@ -19,8 +19,12 @@ export function commandsOf(a: Action): string[] {
   }
 }
 
-const activationView = (a: Activation) =>
-  a.kind === 'run' ? { kind: a.kind, command: a.command } : { kind: a.kind, name: a.name, op: a.op, init: a.init, command: activationCommand(a) };
+const activationView = (a: Activation): Record<string, unknown> =>
+  a.kind === 'run'
+    ? { kind: a.kind, command: a.command }
+    : a.kind === 'live'
+      ? { kind: a.kind, what: a.what, command: a.command, fallback: activationView(a.fallback) }
+      : { kind: a.kind, name: a.name, op: a.op, init: a.init, command: activationCommand(a) };
 
 /** The action as --json lists it. */
 export function viewOf(a: Action): ActionView {

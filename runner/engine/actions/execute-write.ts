@@ -21,12 +21,12 @@ export async function runWrite(h: HostContext, a: WriteAction, phase: Phase): Pr
   }
   if (p.mark) await h.sh(p.mark, { phase });
   if (p.upload) await h.upload(p.upload.path, p.upload.content, p.upload.opts);
-  if (p.activate) await activate(h, a.path, p as Required<Pick<WritePlan, 'activate' | 'settle'>>, phase);
+  if (p.activate) await activate(h, a.path, p as Required<Pick<WritePlan, 'activate' | 'settle'>> & WritePlan, phase);
 }
 
-async function activate(h: HostContext, path: string, p: { activate: string; settle: string }, phase: Phase): Promise<void> {
+async function activate(h: HostContext, path: string, p: { activate: string; fallback?: string; settle: string }, phase: Phase): Promise<void> {
   try {
-    await h.sh(p.activate, { phase });
+    await liveOrFallback(h, p, phase);
     await h.sh(p.settle, { phase });
   } catch (err) {
     const restored = await h.run(restoreCommand(path), { phase });
@@ -35,7 +35,9 @@ async function activate(h: HostContext, path: string, p: { activate: string; set
         ? 'there is no previous file to restore'
         : restored.code !== 0
           ? `restoring the previous file failed: ${restored.stderr.trim().split('\n').pop() ?? `exit ${restored.code}`}`
-          : await h.sh(p.activate, { phase }).then(
+          : // The old file's own activation: for a live change, its fallback (a reload), since the live commands
+            // apply the new file's difference.
+            await h.sh(p.fallback ?? p.activate, { phase }).then(
             async () => {
               await h.sh(p.settle, { phase });
               return 'the previous file was restored and reloaded';
@@ -44,5 +46,20 @@ async function activate(h: HostContext, path: string, p: { activate: string; set
           );
     const msg = err instanceof Error ? err.message : String(err);
     throw new StepError(`${msg}; ${again}`);
+  }
+}
+
+/** The activation; a live one that fails falls back (a reload of the new file) and says why in the log. */
+async function liveOrFallback(h: HostContext, p: { activate: string; fallback?: string }, phase: Phase): Promise<void> {
+  if (!p.fallback) return void (await h.sh(p.activate, { phase }));
+  try {
+    await h.sh(p.activate, { phase });
+  } catch (live) {
+    try {
+      await h.sh(p.fallback, { phase });
+    } catch (e) {
+      const why = (x: unknown) => (x instanceof Error ? x.message : String(x));
+      throw new StepError(`the live change failed (${why(live)}), and so did its fallback: ${why(e)}`);
+    }
   }
 }

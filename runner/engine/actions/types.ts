@@ -28,8 +28,21 @@ export interface RemoveAction {
   paths: string[];
 }
 
-/** What a file's activation may be: its service reloaded (or started), or a command. */
-export type Activation = ServiceAction | RunAction;
+/**
+ * A file's new content applied to the running service itself (through its runtime API), with no reload: the
+ * file is written so that the next start or reload reads the same. `what` says in plans what it does instead
+ * of a reload. Its command must be safe to run again (a cut-off run activates again). When it fails, `fallback`
+ * (a reload, say) runs instead with the new file in place; only when that fails too is the old file restored.
+ */
+export interface LiveAction {
+  kind: 'live';
+  command: string;
+  what: string;
+  fallback: ServiceAction | RunAction;
+}
+
+/** What a file's activation may be: its service reloaded (or started), a command, or a live change. */
+export type Activation = ServiceAction | RunAction | LiveAction;
 
 /**
  * A file put in place atomically (upload: temp beside it, mode/owner set, rename). With `validate`, a copy is

@@ -21,8 +21,8 @@ export interface FileSpec {
   /** Keep the previous file as PATH.haforge-bak (always on when activate is set). */
   backup?: boolean;
   /** What runs after install when the content changed (a reload, say reloadService(h, spec)), decided by the
-   * check; undefined: nothing this time. If it fails, the backup is restored and it runs again. */
-  activate?: (h: HostContext) => Activation | undefined | Promise<Activation | undefined>;
+   * check from the change; undefined: nothing this time. If it fails, the backup is restored and it runs again. */
+  activate?: (h: HostContext, change: FileChange) => Activation | undefined | Promise<Activation | undefined>;
   /** Hide the content in diffs (keys, certificates with keys). */
   sensitive?: boolean;
   /** Hide parts of the content in diffs (a password hash): applied to both sides before the diff is made. */
@@ -31,6 +31,13 @@ export interface FileSpec {
   notify?: string[];
   /** Commands content() runs with h.run(), read ahead with the file itself (see Step.reads). */
   reads?: (h: HostContext) => string[];
+}
+
+/** What activate() is told: the content on the host (absent: new file, or unknown after a cut-off run) and the
+ * wanted one, so it can choose how to apply the difference (a reload, or live through a runtime API). */
+export interface FileChange {
+  before?: string;
+  after: string;
 }
 
 interface Current {
@@ -108,7 +115,7 @@ export function file(spec: FileSpec): Step {
         if (spec.group && cur.group !== spec.group) why.push(`group ${cur.group} -> ${spec.group}`);
       }
       if (why.length === 0) {
-        const activation = cur.pending ? await spec.activate?.(h) : undefined;
+        const activation = cur.pending ? await spec.activate?.(h, { after: wanted }) : undefined;
         if (!activation) {
           if (cur.leftover === 0) return { state: 'ok' };
           const tidy = { kind: 'run' as const, command: removeLeftovers(h, spec.path), bookkeeping: true };
@@ -118,8 +125,10 @@ export function file(spec: FileSpec): Step {
         const again: WriteAction = { ...writeAction(h, spec, wanted, activation), activateOnly: true };
         return { state: 'change', note: 'installed by an interrupted run but not activated yet: activate it', actions: [again] };
       }
-      const activation = await spec.activate?.(h);
-      return { state: 'change', note: why.join(', '), diff: await diffOf(spec, cur, wanted), actions: [writeAction(h, spec, wanted, activation)] };
+      const activation = await spec.activate?.(h, { ...(cur.content !== undefined ? { before: cur.content } : {}), after: wanted });
+      // Plans say which way the change goes when it is not the usual reload (the runtime way, no reload).
+      const note = activation?.kind === 'live' ? `${why.join(', ')}; applied live, no reload: ${activation.what}` : why.join(', ');
+      return { state: 'change', note, diff: await diffOf(spec, cur, wanted), actions: [writeAction(h, spec, wanted, activation)] };
     },
   };
 }
