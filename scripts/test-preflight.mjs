@@ -8,8 +8,9 @@ import { existsSync, rmSync, writeFileSync } from 'node:fs';
 // openssh-server: the integration suite's own sshd; debootstrap: the lab's base images; systemd-container:
 // systemd-nspawn, which boots the lab's systemd hosts; haproxy: `haproxy -c` on every generated config; openssl:
 // hashes and certificates; sudo: the sudo paths; tmux: the wizard test; gpg: repository keys; curl, iproute2:
-// the lab.
-export const PACKAGES = ['openssh-server', 'debootstrap', 'systemd-container', 'haproxy', 'openssl', 'sudo', 'tmux', 'curl', 'gpg', 'iproute2'];
+// the lab; pebble: Let's Encrypt's test CA (and its challenge server) for the ACME tests; socat: HAProxy's runtime
+// socket in those tests.
+export const PACKAGES = ['openssh-server', 'debootstrap', 'systemd-container', 'haproxy', 'openssl', 'sudo', 'tmux', 'curl', 'gpg', 'iproute2', 'pebble', 'socat'];
 
 const say = (line) => process.stderr.write(`npm test: ${line}\n`);
 const stop = (line) => {
