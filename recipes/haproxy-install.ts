@@ -12,7 +12,8 @@ export const haproxyInstall: Recipe = {
   steps(h) {
     const version = h.vars['haproxy_version'];
     const pinned = opt<string>(h, 'haproxy_source') !== 'distro' && typeof version === 'string';
-    const names = [pinned ? `haproxy=${version}.*` : 'haproxy'];
+    // socat: the runtime API's client (recipes/lib/haproxy-runtime.ts: drain, maint, ready).
+    const names = [pinned ? `haproxy=${version}.*` : 'haproxy', 'socat'];
     // Templates read the version: the engine forgets every fact once a step changes something, so the next
     // read sees the new package.
     return [keepingUpgradeStamp(packages({ names, name: 'haproxy installed' }), names)];

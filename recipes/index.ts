@@ -10,6 +10,10 @@ import { apacheInstall } from './apache-install.js';
 import { verify } from './verify.js';
 import { keepalivedConfig, keepalivedInstall } from './keepalived.js';
 import { facts } from './facts.js';
+import { serverState } from './server-state.js';
+import { haPreflight } from './ha-preflight.js';
+import { serverStatePreflight } from './ops-preflight.js';
+import type { Inventory, Vars } from '../runner/inventory/types.js';
 
 export const recipes: Recipe[] = [
   systemUpdate,
@@ -24,8 +28,16 @@ export const recipes: Recipe[] = [
   verify,
   // Not part of `up`'s work, but harmless in it: read-only.
   facts,
+  serverState,
 ];
 
 export { options, secrets, hostVars } from './options.js';
 export { preflight } from './preflight.js';
-export { haPreflight as clusterPreflight } from './ha-preflight.js';
+export { commands } from './commands.js';
+
+/** Checks across hosts before any connection: the HA pair's, then drain/maint/ready's node. */
+export function clusterPreflight(inv: Inventory, vars: Readonly<Vars> = {}): { problem?: string; warnings?: string[] } {
+  const ha = haPreflight(inv);
+  if (ha.problem) return ha;
+  return { ...serverStatePreflight(inv, vars), warnings: ha.warnings ?? [] };
+}

@@ -1,6 +1,6 @@
 // What a run is asked to do (up / run / check / verify, the demo's and the wizard's runs): the recipes and options
 // it may use, and who may be asked what. Types only, shared by the run's phases.
-import type { Inventory } from '../inventory/types.js';
+import type { Inventory, Vars } from '../inventory/types.js';
 import type { Recipe, RunOption, SecretSpec } from '../engine/types.js';
 import type { CliOptions } from './args.js';
 import type { Preflight } from './check-vars.js';
@@ -15,7 +15,17 @@ export interface Catalogue {
   /** Checks a host's vars before any connection; returns a problem to report with exit 2. */
   preflight?: Preflight;
   /** Checks across hosts (the HA pair's VIP) before any connection: a problem (exit 2) and warnings. */
-  clusterPreflight?: (inventory: Inventory) => { problem?: string; warnings?: string[] };
+  clusterPreflight?: (inventory: Inventory, vars: Readonly<Vars>) => { problem?: string; warnings?: string[] };
+  /** Commands that run one recipe with vars from their words (`haforge drain web1`). */
+  commands?: readonly CatalogueCommand[];
+}
+
+export interface CatalogueCommand {
+  name: string;
+  usage: string;
+  summary: string;
+  recipe: string;
+  args(words: readonly string[]): { vars: Vars } | { problem: string };
 }
 
 export interface PlanRequest {
