@@ -3,7 +3,7 @@
 // Every problem found in a stage is reported together; later stages run only on a clean earlier one.
 // Split by job: layout.ts (groups and the rules across hosts), host-settings.ts (one host's connection settings and
 // files), load-context.ts (what the stages share).
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { InventoryError, formatPath, type Problem } from './errors.js';
@@ -13,7 +13,7 @@ import { report, type Context } from './load-context.js';
 import { resolveJumps, type JumpSetting } from './jumps.js';
 import { checkShape, type InventoryInput } from './schema.js';
 import type { Inventory, Rollout, Serial } from './types.js';
-import { checkSize, parseYaml } from './yaml-source.js';
+import { checkBytes, checkSize, parseYaml } from './yaml-source.js';
 
 export { DEFAULT_PASSWORD_ENV, DEFAULT_PORT, DEFAULT_SUDO_PASSWORD_ENV, DEFAULT_USER } from './host-settings.js';
 
@@ -107,9 +107,15 @@ function varPathsOf(name: string, layout: Layout, data: InventoryInput): Record<
 }
 
 function readSource(file: string): string {
+  let fd: number | undefined;
   try {
-    return readFileSync(file, 'utf8');
+    fd = openSync(file, 'r');
+    const st = fstatSync(fd);
+    // A regular file's size is known before reading it (a pipe's is not: checkSize counts it after).
+    if (st.isFile()) checkBytes(st.size, file);
+    return readFileSync(fd, 'utf8');
   } catch (err) {
+    if (err instanceof InventoryError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     const message =
       code === 'ENOENT'
@@ -120,5 +126,7 @@ function readSource(file: string): string {
             ? 'cannot read the file: permission denied'
             : `cannot read the file: ${(err as Error).message}`;
     throw new InventoryError(file, [{ path: '', message }]);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }

@@ -10,7 +10,11 @@ export const MAX_INVENTORY_BYTES = 256 * 1024;
 
 export function checkSize(source: string, file: string): void {
   // Characters first: no byte count of a 100 MB string just to refuse it.
-  const bytes = source.length > MAX_INVENTORY_BYTES ? source.length : Buffer.byteLength(source, 'utf8');
+  checkBytes(source.length > MAX_INVENTORY_BYTES ? source.length : Buffer.byteLength(source, 'utf8'), file);
+}
+
+/** The same limit on a size known before reading (a file's stat): a 10 MB file is refused unread. */
+export function checkBytes(bytes: number, file: string): void {
   if (bytes <= MAX_INVENTORY_BYTES) return;
   const size = bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(1)} MB` : `${Math.ceil(bytes / 1024)} KB`;
   throw new InventoryError(file, [

@@ -1,6 +1,6 @@
 // Starting a lab's hosts and waiting until each is ready: systemd hosts when `systemctl is-system-running`
 // says running (or degraded, reported with the failed units), then for every host its sshd answering.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { labExec } from './exec.js';
 import { hostInitPid, initLogTail, startHost } from './hosts.js';
@@ -39,11 +39,27 @@ async function failedUnits(info: LabInfo, h: LabHost): Promise<string> {
     .join(', ');
 }
 
+/** systemd's PID 1 takes inotify instances; a machine's 128 per user are gone after about 30 hosts (all labs). */
+export function inotifyHint(log: string): string {
+  if (!/Failed to allocate manager object: Too many open files/.test(log)) return '';
+  const read = (f: string) => {
+    try {
+      return readFileSync(f, 'utf8').trim();
+    } catch {
+      return '?';
+    }
+  };
+  return ` (the machine's fs.inotify.max_user_instances, ${read('/proc/sys/fs/inotify/max_user_instances')}, is used up by the systemd hosts running: \`sysctl -w fs.inotify.max_user_instances=1024\` raises it, or \`--init sysv\` hosts need none)`;
+}
+
 async function waitForBoot(info: LabInfo, h: LabHost, log: (l: string) => void, limitS: number): Promise<void> {
   const end = Date.now() + limitS * 1000;
   // PID 1 exists once nspawn has set the host up and exec'd systemd; only then can we enter it.
   const started = await waitFor(() => !alive(h.pid) || hostInitPid(info.stateDir, h.name, h.pid, info.init) !== undefined, limitS * 1000, 50);
-  if (!started || !alive(h.pid)) throw new LabError(`host ${h.name}: systemd-nspawn ${alive(h.pid) ? 'did not start systemd' : 'exited'}; log: ${initLogTail(info.stateDir, h.name) || '(empty)'}`);
+  if (!started || !alive(h.pid)) {
+    const tail = initLogTail(info.stateDir, h.name);
+    throw new LabError(`host ${h.name}: systemd-nspawn ${alive(h.pid) ? 'did not start systemd' : 'exited'}; log: ${tail || '(empty)'}${inotifyHint(tail)}`);
+  }
   const left = Math.max(1, Math.ceil((end - Date.now()) / 1000));
   // --wait blocks until the boot is done: one process per host instead of a polling loop. Right after exec,
   // systemd may not listen yet (systemctl would print nothing): wait for its socket first.

@@ -117,9 +117,17 @@ export function listDir(dir: string): string[] {
   }
 }
 
+/** Lock files this process holds now: removed on exit too (a bench stopped by a signal exits without finally). */
+const heldLocks = new Set<string>();
+process.once('exit', () => {
+  for (const f of heldLocks) rmSync(f, { force: true });
+});
+
 /**
  * Runs fn holding a lock file that records our PID. A lock whose holder is gone is taken over, so a crashed
- * run never blocks the next one.
+ * run never blocks the next one. Our own PID in a lock we do not hold is a leftover of an earlier process that had
+ * the same PID (PID namespaces reuse them): taken over too. One this process holds is waited for like any other (labs
+ * brought up side by side in one process take the subnet lock in turn).
  */
 export async function withPidLock<T>(file: string, what: string, log: (l: string) => void, fn: () => Promise<T>, timeoutMs = 15 * 60_000): Promise<T> {
   let told = false;
@@ -129,6 +137,7 @@ export async function withPidLock<T>(file: string, what: string, log: (l: string
         const fd = openSync(file, 'wx');
         writeFileSync(fd, `${process.pid}\n`);
         closeSync(fd);
+        heldLocks.add(file);
         return true;
       } catch {
         let holder = 0;
@@ -137,11 +146,11 @@ export async function withPidLock<T>(file: string, what: string, log: (l: string
         } catch {
           return false; // removed between our open and read: try again
         }
-        if (!holder || !alive(holder)) {
+        if (!holder || !alive(holder) || (holder === process.pid && !heldLocks.has(file))) {
           rmSync(file, { force: true });
           return false;
         }
-        if (!told) log(`waiting for another haforge (PID ${holder}) ${what}`);
+        if (!told && holder !== process.pid) log(`waiting for another haforge (PID ${holder}) ${what}`);
         told = true;
         return false;
       }
@@ -153,6 +162,7 @@ export async function withPidLock<T>(file: string, what: string, log: (l: string
   try {
     return await fn();
   } finally {
+    heldLocks.delete(file);
     rmSync(file, { force: true });
   }
 }

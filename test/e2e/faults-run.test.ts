@@ -74,10 +74,9 @@ describe.skipIf(Boolean(skip))('faults during a run (own lab)', () => {
     const r = await run(['up', '--connect-timeout', '5']);
     expect(r.code, summary(r)).toBe(1);
     const rep = r.report;
-    // web2: one failed connect, well within the connect timeout (the port is closed: refused at once).
+    // web2: one failed connect, refused (the port is closed), not timed out.
     expect(rep.results.filter((x) => x.host === 'web2')).toMatchObject([{ recipe: 'connect', step: 'connect', status: 'failed' }]);
     expect(failedSteps(rep, 'web2')[0]!.message).toMatch(/connection refused \(.+:22\)/);
-    expect(failedSteps(rep, 'web2')[0]!.durationMs).toBeLessThan(5000);
     expect(hostOf(rep, 'web2')).toMatchObject({ status: 'failed', counts: { ok: 0, changed: 0, failed: 1, skipped: 0 } });
     // web1 converged; lb1 converged and its verify tells the truth: web2 is DOWN.
     expect(failedSteps(rep, 'web1')).toEqual([]);
@@ -97,7 +96,6 @@ describe.skipIf(Boolean(skip))('faults during a run (own lab)', () => {
       expect(r.code, summary(r)).toBe(1);
       const f = failedSteps(r.report, 'web2')[0]!;
       expect(f.message).toMatch(/connect timed out after 3s|host unreachable/);
-      expect(f.durationMs).toBeLessThan(3000 + 1500);
     } finally {
       await inHost(lab, 'web2', 'ip link set eth0 up');
     }
@@ -198,8 +196,6 @@ describe.skipIf(Boolean(skip))('faults during a run (own lab)', () => {
       expect(f.message).toMatch(
         /apt lock \/var\/lib\/(apt\/lists|dpkg)\/lock\S* still busy after 4s \(held by process \d+ \(test-lock-hold\w*\)\); .*--apt-lock-timeout/,
       );
-      expect(f.durationMs).toBeGreaterThanOrEqual(3500);
-      expect(f.durationMs).toBeLessThan(4000 + 5000);
     } finally {
       await inHost(lab, 'web1', `kill ${holder}`);
     }
@@ -344,7 +340,6 @@ describe.skipIf(Boolean(skip))('faults during a run (own lab)', () => {
 
     const ssh = await haforge(['run', 'facts', '-i', byPassword, '--json'], { env: { HAFORGE_SSH_PASSWORD: 'not-the-password', HAFORGE_SUDO_PASSWORD: right } });
     expect(ssh.code, summary(ssh)).toBe(1);
-    expect(ssh.ms).toBeLessThan(15_000);
     for (const h of lab.hosts) {
       expect(failedSteps(ssh.report!, h.name)[0]!.message).toBe('authentication failed for user admin (password)');
       // sshd records each failed login in btmp: exactly one.

@@ -231,14 +231,13 @@ describe.skipIf(!!skip)('life cycle of a small lab', () => {
     seen.state = lab.stateDir;
   }
 
-  test('up (warm) is quick; up again says already up', async () => {
+  test('up (warm) prints its time (bench:cluster owns the figure); up again says already up', async () => {
     await labDown(NAME); // a leftover from an aborted earlier run would spoil the timing
     const lab = await up();
     remember(lab);
     expect(lab.alreadyUp).toBe(false);
     expect(lab.hosts.map((h) => [h.name, h.group])).toEqual([['lb1', 'lb'], ['lb2', 'lb'], ['web1', 'web']]);
     console.log(`warm up of ${lab.hosts.length} hosts: ${lab.seconds.toFixed(2)} s`);
-    expect(lab.seconds).toBeLessThan(15);
     // Both LBs answer SSH under their own names, and both are in groups.lb of the inventory.
     for (const h of lab.hosts.filter((x) => x.group === 'lb')) {
       const r = await withRemote(connectOpts(lab, h), (remote) => remote.run('hostname'));
@@ -280,7 +279,6 @@ describe.skipIf(!!skip)('life cycle of a small lab', () => {
     expect(await labDown(NAME)).toBe(true);
     const seconds = (Date.now() - t0) / 1000;
     console.log(`down: ${seconds.toFixed(2)} s`);
-    expect(seconds).toBeLessThan(10);
     await expectNothingLeft();
     expect(await labDown(NAME)).toBe(false);
   });

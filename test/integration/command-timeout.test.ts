@@ -34,18 +34,15 @@ describe('command timeout over real SSH', () => {
     await writeFile(path, `ssh:\n  user: root\n  key: ${sshd.clientKeyFile}\n  known_hosts: ${sshd.knownHostsFile}\ngroups:\n  lb:\n    hosts:\n      lb1: { address: 127.0.0.1, port: ${sshd.port} }\n  web:\n    hosts:\n      web1: { address: 127.0.0.1, port: ${sshd.port} }\n`);
     const inv = loadInventory(path);
     const marker = join(dir, 'after-sleep');
-    const t0 = Date.now();
     const run = await execute({
       recipes: [{ name: 'hang', summary: 'sleeps', roles: ['lb'], steps: () => [command({ name: 'sleep', run: `sleep 47.25; touch ${marker}` })] }],
       hosts: inv.hosts.filter((h) => h.name === 'lb1'), inventory: inv, concurrency: 1, dryRun: false,
       commandTimeoutMs: 1500,
       connect: connector({ inventory: inv, secrets: { recipe: {}, byEnv: {} }, policy: 'strict', connectTimeoutS: 5 }),
     });
-    const elapsed = Date.now() - t0;
     const failed = run.results.find((r) => r.status === 'failed');
     expect(failed?.message).toMatch(/sleep .*timed out after 1\.5 s on lb1.*--command-timeout/);
     expect(run.hosts[0]!.status).toBe('failed');
-    expect(elapsed).toBeLessThan(15_000);
     // The remote side killed the command (GNU timeout): nothing is left sleeping, and it never went on.
     await new Promise((ok) => setTimeout(ok, 500));
     expect(await sleeping('47.25')).toBe('');

@@ -103,9 +103,7 @@ describe('run', () => {
   test('timeoutMs kills the remote command, children included, and reports code null', async () => {
     await withRemote(rootOpts(), async (r) => {
       const marker = `${7 + Math.random()}`.slice(0, 8); // a unique sleep argument to find the process
-      const t0 = performance.now();
       const res = await r.run(`sleep ${marker} | cat; echo never`, { timeoutMs: 500 });
-      expect(performance.now() - t0).toBeLessThan(3000);
       expect(res).toMatchObject({ code: null, interrupted: 'timeout', stdout: '' });
       await new Promise((ok) => setTimeout(ok, 300));
       const still = await r.run(`pgrep -f -x 'sleep ${marker}' || true`);
@@ -117,7 +115,7 @@ describe('run', () => {
     });
   });
 
-  test('50 sequential commands on one connection are fast (Nagle off)', async () => {
+  test('50 sequential commands on one connection, one login (the time is printed; bench/ owns speed figures)', async () => {
     // As the dash-shell test user: root's bash on this machine sources a ~120 ms ~/.bashrc (pyenv) for
     // every SSH command, which measures that file, not the transport.
     const t0 = performance.now();
@@ -128,7 +126,6 @@ describe('run', () => {
       for (let i = 0; i < 50; i++) expect((await r.run('true')).code).toBe(0);
       const ms = performance.now() - t1;
       console.log(`[transport] connect ${connectMs.toFixed(0)} ms; 50 sequential commands ${ms.toFixed(0)} ms`);
-      expect(ms).toBeLessThan(1500);
     } finally {
       await r.close();
     }
@@ -329,10 +326,8 @@ describe('connect failures', () => {
   test('a wrong client key fails fast with an auth error', async () => {
     const dir = await mkdtemp(join(work, 'key-'));
     await generateKey(join(dir, 'wrong'));
-    const t0 = performance.now();
+    // Refused by the server, not given up on: an auth error, never the connect timeout's.
     const e = await expectTransportError(connect(rootOpts({ auth: { kind: 'key', keyFile: join(dir, 'wrong') } })));
-    const ms = performance.now() - t0;
-    expect(ms).toBeLessThan(3000);
     expect(e.kind).toBe('auth');
     expect(e.message).toBe('authentication failed for user root (publickey)');
   });
@@ -375,10 +370,8 @@ describe('connect failures', () => {
 
   test('a closed port is unreachable, well within the connect timeout', async () => {
     const port = await freePort();
-    const t0 = performance.now();
     const e = await expectTransportError(connect(rootOpts({ port, connectTimeoutMs: 3000 })));
-    expect(performance.now() - t0).toBeLessThan(3000);
-    expect(e.kind).toBe('unreachable');
+    expect(e.kind, 'refused at once, not timed out').toBe('unreachable');
     expect(e.message).toBe(`connection refused (127.0.0.1:${port})`);
   });
 
@@ -388,12 +381,9 @@ describe('connect failures', () => {
     await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
     const port = (server.address() as { port: number }).port;
     try {
-      const t0 = performance.now();
       const e = await expectTransportError(connect(rootOpts({ port, connectTimeoutMs: 1000 })));
-      const ms = performance.now() - t0;
-      expect(ms).toBeGreaterThanOrEqual(900);
-      expect(ms).toBeLessThan(3000);
       expect(e.kind).toBe('timeout');
+      expect(sockets.length, 'one connection, no retry').toBe(1);
       expect(e.message).toBe('connect timed out after 1s');
     } finally {
       for (const s of sockets) s.destroy();

@@ -1,6 +1,9 @@
 // Found by the fuzzing (fuzz-inventory.test.ts): a big inventory must fail fast, or load fast, never hang.
+import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { InventoryError, parseInventory } from '../../runner/inventory/index.js';
+import { InventoryError, loadInventory, parseInventory } from '../../runner/inventory/index.js';
 import { MAX_INVENTORY_BYTES } from '../../runner/inventory/yaml-source.js';
 
 const BASE = 'groups:\n  lb:\n    hosts:\n      lb1: { address: 10.0.0.1 }\n  web:\n    hosts:\n      web1: { address: 10.0.0.2 }\n';
@@ -20,6 +23,20 @@ describe('inventory size bounds', () => {
     expect(r.error).toBeInstanceOf(InventoryError);
     expect((r.error as InventoryError).exitCode).toBe(2);
     expect((r.error as Error).message).toBe('big.yaml: the file is 10.0 MB; an inventory is at most 256 KB (a 1000-host one is about 60 KB)');
+  });
+
+  it('a file over the limit is refused from its size, unread (a 3 GiB sparse file: reading it would fail or take seconds)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hf-big-'));
+    try {
+      const file = join(dir, 'huge.yaml');
+      writeFileSync(file, BASE);
+      truncateSync(file, 3 * 2 ** 30);
+      const r = attempt(() => loadInventory(file));
+      expect(r.error).toBeInstanceOf(InventoryError);
+      expect((r.error as Error).message).toBe(`${file}: the file is 3072.0 MB; an inventory is at most 256 KB (a 1000-host one is about 60 KB)`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('the limit counts bytes, so multi-byte text counts as what it weighs on disk', () => {
