@@ -12,6 +12,10 @@ import { keepalivedConfig, keepalivedInstall } from './keepalived.js';
 import { facts } from './facts.js';
 import { haStatus } from './ha-status.js';
 import { haFailover } from './ha-failover.js';
+import { serverState } from './server-state.js';
+import { haPreflight } from './ha-preflight.js';
+import { serverStatePreflight } from './ops-preflight.js';
+import type { Inventory, Vars } from '../runner/inventory/types.js';
 
 export const recipes: Recipe[] = [
   systemUpdate,
@@ -29,8 +33,17 @@ export const recipes: Recipe[] = [
   // The HA pair's operations (`haforge status`, `haforge failover`): only when named.
   haStatus,
   haFailover,
+  // drain / maint / ready (`haforge drain NODE`): only when named.
+  serverState,
 ];
 
 export { options, secrets, hostVars } from './options.js';
 export { preflight } from './preflight.js';
-export { haPreflight as clusterPreflight } from './ha-preflight.js';
+export { commands } from './commands.js';
+
+/** Checks across hosts before any connection: the HA pair's (failover's too), then drain/maint/ready's node. */
+export function clusterPreflight(inv: Inventory, run: { recipes: readonly string[]; vars: Readonly<Vars> } = { recipes: [], vars: {} }): { problem?: string; warnings?: string[] } {
+  const ha = haPreflight(inv, run);
+  if (ha.problem) return ha;
+  return { ...serverStatePreflight(inv, run.vars), warnings: ha.warnings ?? [] };
+}

@@ -46,12 +46,15 @@ export interface CliOptions {
 
 export interface ParsedArgs {
   command: Command | undefined;
-  /** Words after the command: recipe names for `run`, the subcommand for `lab`, a topic for `help`. */
+  /** Words after the command: recipe names for `run`, the subcommand for `lab`, a topic for `help`, a catalogue
+   * command's words. */
   rest: string[];
+  /** A catalogue command (`drain`): `command` is then 'run' and `rest` its words. */
+  recipeCommand?: string;
   options: CliOptions;
 }
 
-export function parseCli(argv: string[], recipeOptions: readonly RunOption[], secrets: readonly SecretSpec[], env: NodeJS.ProcessEnv = process.env): ParsedArgs {
+export function parseCli(argv: string[], recipeOptions: readonly RunOption[], secrets: readonly SecretSpec[], env: NodeJS.ProcessEnv = process.env, recipeCommands: readonly string[] = []): ParsedArgs {
   const [first, ...tail] = argv;
   // `lab` has its own flags (--suite, --web, ...): hand everything after it over untouched.
   if (first === 'lab') return { command: 'lab', rest: tail, options: defaults() };
@@ -67,8 +70,10 @@ export function parseCli(argv: string[], recipeOptions: readonly RunOption[], se
   const given = parsed.values as Given;
   const [cmd, ...rest] = parsed.positionals;
   let command: Command | undefined;
-  if (cmd !== undefined) {
-    if (!(COMMANDS as readonly string[]).includes(cmd)) throw new UsageError(`unknown command "${cmd}"; commands: ${COMMANDS.join(', ')}`);
+  const recipeCommand = cmd !== undefined && recipeCommands.includes(cmd) ? cmd : undefined;
+  if (recipeCommand) command = 'run';
+  else if (cmd !== undefined) {
+    if (!(COMMANDS as readonly string[]).includes(cmd)) throw new UsageError(`unknown command "${cmd}"; commands: ${[...COMMANDS, ...recipeCommands].join(', ')}`);
     command = cmd as Command;
   }
   const flags = readFlags(runnerFlags, given, env);
@@ -104,6 +109,7 @@ export function parseCli(argv: string[], recipeOptions: readonly RunOption[], se
   };
   if (out.json && out.verbose) throw new UsageError('--json and --verbose conflict: --json keeps stdout for the report; drop one');
   if (out.withDeps && command !== 'run') throw new UsageError('--with-deps only applies to `haforge run RECIPE...`');
+  if (recipeCommand) return { command, rest, options: out, recipeCommand };
   if (command === 'run' && rest.length === 0 && !out.help) throw new UsageError('`haforge run` needs at least one recipe name (see haforge list)');
   if (command !== 'run' && command !== 'help' && command !== 'cloud' && command !== 'status' && rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}" after ${command ?? 'haforge'}`);
   return { command, rest, options: out };

@@ -26,6 +26,10 @@ Commands:
   failover         move the VIP to the other LB (--to LB, --force), wait until it answers there
   demo             make (or reuse) the local lab and run everything on it; prints the site and stats URLs
                    (--ha: a lab of two LBs sharing a VIP, and the VIP's URL)
+  drain NODE       on every LB: no new requests for the web node, then wait until its sessions reach 0
+                   (--timeout S, default 60); the last serving node only with --force
+  maint NODE       on every LB: the web node in maintenance (--force for the last serving one)
+  ready NODE       on every LB: the web node serves again
   list             the recipes, their order and roles
   lab up|down|status   a local lab of throwaway Debian hosts (root only; see \`haforge lab help\`)
   keeper stop      close the SSH connections kept by --keep-connections (see --keep-connections)

@@ -39,7 +39,16 @@ export async function main(argv: string[]): Promise<number> {
   }
   const catalogue: Catalogue = await import('../../recipes/index.js');
   try {
-    const { command, rest, options } = parseCli(argv, catalogue.options, catalogue.secrets);
+    const named = catalogue.commands ?? [];
+    const { command, rest, options, recipeCommand } = parseCli(argv, catalogue.options, catalogue.secrets, process.env, named.map((c) => c.name));
+    const byName = named.find((c) => c.name === recipeCommand);
+    if (byName && !options.help) {
+      // A catalogue command is `run RECIPE` with vars from its words (flags given too win over nothing: its words win).
+      const got = byName.args(rest);
+      if ('problem' in got) throw new UsageError(got.problem);
+      const ask = interaction(options);
+      return await runPlan({ command: 'run', recipeNames: [byName.recipe], options: { ...options, vars: { ...options.vars, ...got.vars } }, catalogue, ...ask });
+    }
     if (options.help || command === 'help') {
       const topic = command === 'help' ? rest[0] : command;
       if (topic === 'vars') {

@@ -48,10 +48,10 @@ export async function runInputs(req: PlanRequest, o: CliOptions, redactor: Redac
   const names = req.command === 'verify' || req.command === 'status' || req.command === 'failover' ? [req.command] : req.command === 'run' ? req.recipeNames : undefined;
   const recipes = planRecipes(req.catalogue.recipes, names, { withDeps: o.withDeps });
   const varWarnings = await checkVars(inventory, hosts, req.catalogue.options, o.vars, req.catalogue.preflight, req.catalogue.hostVars);
-  const across = req.catalogue.clusterPreflight?.(inventory, { recipes: recipes.map((r) => r.name), vars: o.vars });
+  const vars = { ...inventory.vars, ...o.vars };
+  const across = req.catalogue.clusterPreflight?.(inventory, { recipes: recipes.map((r) => r.name), vars });
   if (across?.problem) throw new UsageError(across.problem);
   warn(o, [...varWarnings, ...(across?.warnings ?? [])]);
-  const vars = { ...inventory.vars, ...o.vars };
   for (const opt of req.catalogue.options) if (vars[opt.name] === undefined && opt.default !== undefined) vars[opt.name] = opt.default;
   const secrets = await gatherSecrets({
     hosts,

@@ -16,6 +16,16 @@ export interface Catalogue {
   preflight?: Preflight;
   /** Checks across hosts (the HA pair's VIP) before any connection: a problem (exit 2) and warnings. */
   clusterPreflight?: (inventory: Inventory, run?: { recipes: readonly string[]; vars: Readonly<Vars> }) => { problem?: string; warnings?: string[] };
+  /** Commands that run one recipe with vars from their words (`haforge drain web1`). */
+  commands?: readonly CatalogueCommand[];
+}
+
+export interface CatalogueCommand {
+  name: string;
+  usage: string;
+  summary: string;
+  recipe: string;
+  args(words: readonly string[]): { vars: Vars } | { problem: string };
 }
 
 export interface PlanRequest {

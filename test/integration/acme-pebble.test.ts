@@ -13,7 +13,7 @@ import { $ } from 'zx';
 import { freePort } from '../support/sshd.js';
 import { renderHaproxyConfig } from '../../recipes/templates/haproxy-cfg.js';
 import { directoryProblem, issueCertificate, newAccountKey } from '../../recipes/lib/acme.js';
-import { addMapLine, commitCertLine, delMapLine, runtimeCommand, setCertPayload } from '../../recipes/lib/haproxy-runtime.js';
+import { addMapLine, commitCertLine, delMapLine, runtimeStdinCommand, setCertPayload } from '../../recipes/lib/haproxy-runtime.js';
 import { httpGet } from '../../recipes/lib/http.js';
 import { makeSelfSignedPem } from '../../recipes/lib/self-signed.js';
 import { sha512Crypt } from '../../recipes/lib/crypt.js';
@@ -35,7 +35,7 @@ describe.skipIf(!have)('ACME HTTP-01 answered by HAProxy, against Pebble', () =>
   let map = '';
   let cert = '';
 
-  const runtime = async (lines: string): Promise<string> => (await $({ quiet: true, input: lines })`sh -c ${runtimeCommand(sock)}`).stdout;
+  const runtime = async (lines: string): Promise<string> => (await $({ quiet: true, input: lines })`sh -c ${runtimeStdinCommand(sock)}`).stdout;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'haforge-acme-'));
