@@ -16,7 +16,7 @@ export const haVars: RunOption[] = [
 /** `haforge failover`'s options (flags; as vars too, like every recipe option, though a run is where they belong). */
 export const haFlags: RunOption[] = [
   { name: 'to', readBy: ['failover'], type: 'string', value: 'LB', pattern: { regex: /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, allowed: 'an LB\'s inventory name' }, description: 'with `failover`: the LB that is to take the VIP (default: the other one)' },
-  { name: 'force', default: false, readBy: ['failover'], type: 'boolean', description: 'with `failover`: move the VIP even when the new master is not healthy' },
+  { name: 'force', default: false, readBy: ['failover', 'server-state'], type: 'boolean', description: 'with `failover`: move the VIP even when the new master is not healthy; with drain/maint: also when no other web node would still serve' },
 ];
 
 export interface Vip {

@@ -78,7 +78,7 @@ export const registry: RunOption[] = [
   { name: 'server_node', type: 'string', pattern: TOKEN, readBy: ['server-state'], description: 'the web node `run server-state` changes (what `haforge drain NODE` sets)' },
   { name: 'server_action', type: 'string', choices: ['drain', 'maint', 'ready'], pattern: NAME_CHARS, readBy: ['server-state'], description: 'the state `run server-state` sets (what `haforge drain|maint|ready` sets)' },
   { name: 'timeout', type: 'number', min: 0, max: 86_400, default: 60, value: 'S', readBy: ['server-state'], description: 'drain: seconds to wait for the node\'s sessions to reach 0 on every LB' },
-  { name: 'force', type: 'boolean', readBy: ['server-state'], description: 'drain/maint: also when no other web node would still serve' },
+  // `force` is declared once, in ha-options.ts: failover and server-state both read it.
   // Per-host settings: inventory vars only.
   { name: 'web_port', type: 'number', kind: 'var', min: 1, max: 65535, default: 80, readBy: ['haproxy-config'], description: 'port this web node serves HTTP on, as the balancer reaches it' },
   { name: 'bind_address', type: 'string', kind: 'var', pattern: PATTERNS.bind, default: '*', readBy: ['haproxy-config'], description: 'address the load balancer binds ("*" or "": all)' },
