@@ -72,7 +72,10 @@ describe.skipIf(!have)('ACME HTTP-01 answered by HAProxy, against Pebble', () =>
       logTarget: { kind: 'none' },
     })
       .replace(/^ {4}(chroot|user|group|stats timeout) .*\n/gm, '')
-      .replace(/^ {4}stats socket \S+/m, `    stats socket ${sock}`);
+      .replace(/^ {4}stats socket \S+/m, `    stats socket ${sock}`)
+      // The server-state file as haproxy-config seeds it on a host (its version line), here in the temp folder.
+      .replace(/^ {4}server-state-file \S+/m, `    server-state-file ${join(dir, 'server-state')}`);
+    await writeFile(join(dir, 'server-state'), '1\n');
     await writeFile(join(dir, 'haproxy.cfg'), cfg);
     await $({ quiet: true })`haproxy -dW -c -f ${join(dir, 'haproxy.cfg')}`;
     await $({ quiet: true })`haproxy -D -p ${join(dir, 'haproxy.pid')} -f ${join(dir, 'haproxy.cfg')}`;
