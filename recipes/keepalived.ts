@@ -8,6 +8,7 @@ import { CHECK_HAPROXY_SCRIPT, renderKeepalivedConf } from './templates/keepaliv
 import { defaultRouterId, parseVip, priorityOf, vipOf } from './ha-options.js';
 import { lbNetwork, ownLink, peerAddress, type LbNetwork } from './keepalived-facts.js';
 import { opt } from './options.js';
+import { keepingUpgradeStamp } from './system-update.js';
 
 export const KEEPALIVED_CONF = '/etc/keepalived/keepalived.conf';
 export const CHECK_SCRIPT = '/etc/keepalived/haforge-check-haproxy.sh';
@@ -27,7 +28,7 @@ export const keepalivedInstall: Recipe = {
     return [
       file({ path: SYSCTL_FILE, mode: 0o644, owner: 'root', group: 'root', content: '# haforge: HAProxy binds the VIP before keepalived gives it to this host.\nnet.ipv4.ip_nonlocal_bind = 1\n' }),
       command({ name: 'net.ipv4.ip_nonlocal_bind = 1 (applied)', run: 'sysctl -q -w net.ipv4.ip_nonlocal_bind=1', unless: '[ "$(cat /proc/sys/net/ipv4/ip_nonlocal_bind)" = 1 ]' }), // (dash's read fails on /proc/sys files)
-      packages({ names: ['keepalived'], name: 'keepalived installed' }),
+      keepingUpgradeStamp(packages({ names: ['keepalived'], name: 'keepalived installed' }), ['keepalived']),
     ];
   },
 };

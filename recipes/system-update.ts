@@ -1,6 +1,6 @@
 // Tutorial step 1: `apt-get update && apt-get upgrade`, noninteractive, keeping existing config files.
 // Changed only when packages were upgraded; `update` is skipped while the lists are fresh.
-import type { Recipe, RunAction, Step } from '../runner/engine/types.js';
+import type { Fact, Recipe, RunAction, Step } from '../runner/engine/types.js';
 import { aptAction } from '../runner/engine/primitives/index.js';
 import { opt } from './options.js';
 
@@ -23,17 +23,35 @@ const UPGRADE_FRESH =
 const STAMP_UPDATE = `echo \${EPOCHSECONDS:-$(date +%s)} > ${UPDATE_STAMP}`;
 const STAMP_UPGRADE: RunAction = { kind: 'run', command: `touch ${UPGRADE_STAMP}`, bookkeeping: true };
 
+// The lists were refreshed after the last upgrade (by this run's update step, or an earlier run's that failed before
+// its upgrade): what is upgradable now is not what a simulation before that refresh said.
+const REFRESHED_SINCE_UPGRADE = `[ ${UPDATE_STAMP} -nt ${UPGRADE_STAMP} ]`;
+
+type HostView = Parameters<Step['check']>[0];
+
+/** A fact, so both steps share one read (and a step's apply makes the engine read it afresh). */
+const listsAge: Fact<[stamp: number, sourceChanged: number, now: number]> = {
+  name: 'apt lists age',
+  command: LISTS_AGE,
+  parse: (r) => r.stdout.trim().split(' ').map(Number) as [number, number, number],
+};
+
+/** Whether this run's update step refreshes the lists, and why. */
+async function listsState(h: HostView): Promise<{ stale: boolean; note: string }> {
+  const [stamp, sourceChanged, now] = await h.fact(listsAge);
+  if (now - stamp < opt<number>(h, 'apt_cache_valid_time') && !sourceChanged) return { stale: false, note: `lists updated ${now - stamp}s ago` };
+  return { stale: true, note: stamp ? `lists are ${now - stamp}s old` : 'never updated by haforge' };
+}
+
 const refreshLists: Step = {
   name: 'package lists fresh (apt-get update)',
   reads: () => [LISTS_AGE],
   async check(h) {
-    const maxAge = opt<number>(h, 'apt_cache_valid_time');
-    const out = await h.sh(LISTS_AGE);
-    const [stamp, sourceChanged, now] = out.trim().split(' ').map(Number) as [number, number, number];
-    if (now - stamp < maxAge && !sourceChanged) return { state: 'ok', note: `lists updated ${now - stamp}s ago` };
+    const lists = await listsState(h);
+    if (!lists.stale) return { state: 'ok', note: lists.note };
     return {
       state: 'change',
-      note: stamp ? `lists are ${now - stamp}s old` : 'never updated by haforge',
+      note: lists.note,
       // Refreshing lists is not a change to the system: only upgrades count.
       actions: [aptAction(h, 'update', [], { changed: 'never' }), { kind: 'run', command: STAMP_UPDATE, bookkeeping: true }],
     };
@@ -42,9 +60,20 @@ const refreshLists: Step = {
 
 const upgrade: Step = {
   name: 'packages upgraded (apt-get dist-upgrade)',
-  reads: (h) => (opt<boolean>(h, 'apt_upgrade') ? [UPGRADE_FRESH] : []),
+  reads: (h) => (opt<boolean>(h, 'apt_upgrade') ? [LISTS_AGE, REFRESHED_SINCE_UPGRADE, UPGRADE_FRESH] : []),
   async check(h) {
     if (!opt<boolean>(h, 'apt_upgrade')) return { state: 'skip', reason: 'apt_upgrade is off' };
+    // Lists refreshed in this run (or about to be, in a dry run): a simulation before the refresh cannot say what
+    // the new lists bring, so the plan is the upgrade itself, the same in the dry run and the real one (found by
+    // the dry-run-equals-execution proof on fresh hosts: the dry run planned nothing, the real run upgraded).
+    // apt says whether it upgraded anything: nothing -> ok.
+    if ((await listsState(h)).stale || (await h.run(REFRESHED_SINCE_UPGRADE)).code === 0) {
+      return {
+        state: 'change',
+        note: 'the lists are refreshed in this run: dist-upgrade whatever they bring',
+        actions: [aptAction(h, 'dist-upgrade', [], { changed: 'upgraded' }), STAMP_UPGRADE],
+      };
+    }
     const fresh = await h.run(UPGRADE_FRESH);
     if (fresh.code === 0) return { state: 'ok', note: 'nothing new since the last upgrade' };
     // The binary caches empty: apt builds them in memory, so a check never writes /var/cache/apt/*pkgcache.bin
@@ -62,11 +91,19 @@ const upgrade: Step = {
   },
 };
 
+/** Set just before an install when nothing was upgradable then (see keepingUpgradeStamp). */
+const FRESH_MARK = '/var/lib/apt/haforge-upgrade-fresh.mark';
+const MARK_IF_FRESH: RunAction = { kind: 'run', command: `if (${UPGRADE_FRESH}); then : > ${FRESH_MARK}; else rm -f ${FRESH_MARK}; fi`, bookkeeping: true };
+const STAMP_IF_MARKED: RunAction = { kind: 'run', command: `if [ -e ${FRESH_MARK} ]; then rm -f ${FRESH_MARK}; touch ${UPGRADE_STAMP}; fi`, bookkeeping: true };
+
 /**
  * A package step that keeps the upgrade stamp fresh across its install. Installing from the same lists takes
  * candidate versions, so it cannot make anything upgradable: when nothing was upgradable before (stamp fresh),
  * nothing is after, and the next run needs no `apt-get -s dist-upgrade` (seconds) just because dpkg's status file
- * changed. An explicit version (`name=1.2*`) may be below the candidate: then the stamp is left to age as before.
+ * changed. Whether the stamp was fresh is asked on the host right before the install, not by the check: earlier
+ * steps of the same run (the upgrade, a new repository's update) change the answer, and a dry run must list the
+ * same commands the real run executes. An explicit version (`name=1.2*`) may be below the candidate: then the
+ * stamp is left to age as before.
  */
 export function keepingUpgradeStamp(step: Step, names: readonly string[]): Step {
   if (names.some((n) => n.includes('='))) return step;
@@ -74,9 +111,8 @@ export function keepingUpgradeStamp(step: Step, names: readonly string[]): Step 
     ...step,
     async check(h) {
       const c = await step.check(h);
-      // Asked only when there is an install to plan: a no-op run pays nothing for it.
-      if (c.state !== 'change' || (await h.run(UPGRADE_FRESH)).code !== 0) return c;
-      return { ...c, actions: [...c.actions, STAMP_UPGRADE] };
+      if (c.state !== 'change') return c;
+      return { ...c, actions: [MARK_IF_FRESH, ...c.actions, STAMP_IF_MARKED] };
     },
   };
 }

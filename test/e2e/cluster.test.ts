@@ -1,6 +1,6 @@
 // The cluster engine on two load balancers, Debian 12 and 13 (labs of this file's own: `lab up --lb 2 --web 2`;
 // the shared e2e labs have one LB, and other files rely on that):
-//  - a dry run on the fresh hosts writes nothing; up converges; verify passes on each LB; HTTP through each LB reaches both web nodes, and each LB's stats page
+//  - a dry run on the fresh hosts writes nothing and the first up runs what it planned; up converges; verify passes on each LB; HTTP through each LB reaches both web nodes, and each LB's stats page
 //    shows both UP; a second up changes nothing;
 //  - read-only checks, proved: a snapshot of every host (every path's metadata, hashes of /etc, /var/lib, ...;
 //    test/support/host-snapshot.ts) before and after a dry run and after a no-op up: nothing differs. The snapshot
@@ -10,9 +10,10 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { labDown, labUp, type LabInfo } from '../../runner/lab/index.js';
-import { closeSsh, cli, inHost, onEach, ownLabName, STATS_PASSWORD, STATS_USER, up, websOf, e2eLabs } from '../support/e2e-lab.js';
+import { closeSsh, cli, inHost, onEach, ownLabName, STATS_PASSWORD, STATS_USER, scratch, up, websOf, e2eLabs } from '../support/e2e-lab.js';
 import { expectSuccess, haforge, summary, type Report } from '../support/haforge-cli.js';
 import { labDiff, snapshotLab } from '../support/host-snapshot.js';
+import { provedUp } from '../support/plan-proof.js';
 import { nodesOf, request, servedBy, waitForStates } from '../support/lb-http.js';
 
 const { skip } = e2eLabs();
@@ -21,6 +22,7 @@ const SUITES = [
   { name: ownLabName('c3'), suite: 'trixie' },
 ] as const;
 let labs: LabInfo[] = [];
+let dir: Awaited<ReturnType<typeof scratch>> | undefined;
 
 const lbsOf = (lab: LabInfo) => lab.hosts.filter((h) => h.group === 'lb');
 const webNames = (lab: LabInfo) => new Set(websOf(lab).map((h) => h.name));
@@ -30,25 +32,28 @@ const log = (line: string) => process.stderr.write(`[cluster e2e] ${line}\n`);
 
 describe.skipIf(Boolean(skip))('two load balancers (own labs, Debian 12 and 13)', () => {
   beforeAll(async () => {
+    dir = await scratch('e2e-cluster');
     labs = await Promise.all(SUITES.map((s) => labUp({ ...s, lb: 2, web: 2, log: (l) => log(`${s.name}: ${l}`) })));
   });
 
   afterAll(async () => {
     await closeSsh();
+    await dir?.remove();
     for (const s of SUITES) await labDown(s.name).catch((e: unknown) => log(`${s.name} down: ${(e as Error).message}`));
   });
 
   test('up converges, verify passes on both LBs, each LB serves both web nodes; a second up changes nothing', async () => {
     await onEach(labs, async (lab) => {
-      // Fresh hosts first: a dry run that plans everything writes nothing either (it stops at haproxy-config, which
-      // needs the haproxy it has not installed: exit 1 by design).
+      // Fresh hosts first: a dry run that plans everything writes nothing, and the first up runs exactly what it
+      // planned (on an LB only up to haproxy-config, where the dry run stops by design: that step's plan needs the
+      // haproxy it has not installed).
       const fresh = await snapshotLab(lab);
-      const dry = await cli(lab, ['up'], ['--dry-run']);
-      expect([0, 1], summary(dry)).toContain(dry.code);
-      const wroteFresh = labDiff(fresh, await snapshotLab(lab));
-      expect(wroteFresh, `the dry run on fresh hosts wrote:\n${wroteFresh.join('\n')}`).toEqual([]);
-
-      const first = await up(lab);
+      const between = async () => {
+        const wrote = labDiff(fresh, await snapshotLab(lab));
+        expect(wrote, `the dry run on fresh hosts wrote:\n${wrote.join('\n')}`).toEqual([]);
+      };
+      const { report: first, stoppedAt } = await provedUp(lab, dir!.dir, [], { fresh: true, between });
+      log(`${lab.name}: first up proved against its dry run; the dry run stopped at ${stoppedAt.join(', ') || 'nothing'}`);
       for (const lb of lbsOf(lab)) {
         const verify = first.results.filter((r) => r.host === lb.name && r.recipe === 'verify');
         expect(verify.length, `${lb.name} ran verify`).toBeGreaterThan(0);
@@ -60,6 +65,12 @@ describe.skipIf(Boolean(skip))('two load balancers (own labs, Debian 12 and 13)'
       const second = await up(lab);
       expect(changed(second), JSON.stringify(second.results.filter((r) => r.status === 'changed'))).toBe(0);
       expect(second.hosts.map((h) => h.host).sort()).toEqual(lab.hosts.map((h) => h.name).sort());
+      // A change on both LBs (persistence), and back: each up ran exactly its dry run's commands on every host.
+      for (const flags of [['--persistence', 'cookie-insert'], []]) {
+        const { report, planned } = await provedUp(lab, dir!.dir, flags);
+        for (const lb of lbsOf(lab)) expect(report.results.some((r) => r.host === lb.name && r.recipe === 'haproxy-config' && r.status === 'changed'), `${lb.name}: up ${flags.join(' ')}`).toBe(true);
+        expect(planned).toBeGreaterThan(0);
+      }
     });
   });
 

@@ -4,10 +4,12 @@
 //    secrets (SSH/sudo password, stats password, private key) in the output, in any process command line
 //    sampled on this machine and on every host during the run, or in any file on the hosts; the stats password
 //    is on the LB only as a crypt hash; --json, failing runs (wrong passwords) and their errors: same;
+//  - every variant (persistence modes, php, keep-alive, https), dry run, --verbose and --json, kept connections:
+//    the same search, and every file written meanwhile in this machine's temp and the lab's state folders;
 //  - file modes: haproxy.cfg 0640 root:haproxy, the TLS key 0600, upload temps created 0600 and removed.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
@@ -165,6 +167,63 @@ describe.skipIf(Boolean(skip))('secrets and access (own lab)', () => {
     expect(await inHost(lab, 'lb1', 'stat -c "%a %U %G" /etc/haproxy/haproxy.cfg')).toBe('640 root haproxy\n');
     const backup = await inHost(lab, 'lb1', 'if grep -q "password" /etc/haproxy/haproxy.cfg.haforge-bak 2>/dev/null; then stat -c "%a %U %G" /etc/haproxy/haproxy.cfg.haforge-bak; fi');
     if (backup) expect(backup).toBe('640 root haproxy\n');
+  });
+
+  test('every variant, dry run and up, by password + sudo, with kept connections: no secret in output, command lines or files (hosts, this machine\'s temp and state folders)', async () => {
+    const env = { HAFORGE_SSH_PASSWORD: password, HAFORGE_SUDO_PASSWORD: password, HAFORGE_STATS_PASSWORD: STATS };
+    const variants = [['--persistence', 'cookie-insert'], ['--persistence', 'cookie-prefix', '--php'], ['--persistence', 'source'], ['--keep-alive'], ['--https'], []];
+    const since = path.join(work.dir, 'since');
+    writeFileSync(since, '');
+    const stopHosts = await startHostSamplers();
+    const stopMachine = startMachineSampler();
+    const outputs: string[] = [];
+    let machine = new Set<string>();
+    let hosts = new Map<string, string>();
+    try {
+      for (const flags of variants) {
+        for (const mode of [['--dry-run', '--verbose'], ['--verbose'], ['--json']]) {
+          const r = await haforge(['up', '-i', byPassword, '--keep-connections', '30', ...flags, ...mode], { env });
+          // A dry run's verify sees the cluster before the change (HTTPS not there yet): it may fail; its words count.
+          expect(mode[0] === '--dry-run' ? [0, 1] : [0], `up ${[...flags, ...mode].join(' ')}: ${summary(r)}`).toContain(r.code);
+          outputs.push(r.stdout + r.stderr);
+        }
+      }
+    } finally {
+      machine = stopMachine();
+      hosts = await stopHosts();
+    }
+    expect(outputs.join('\n'), 'the verbose runs printed their commands').toMatch(/\| \$ .*haproxy -c/);
+    outputs.forEach((o, k) => expectNoSecret(o, `the output of run ${k + 1}`));
+    expect([...machine].some((c) => c.includes('bin/haforge.mjs')), 'the sampler saw haforge').toBe(true);
+    expectNoSecret([...machine].join('\n'), "this machine's command lines");
+    for (const [host, text] of hosts) {
+      expect(text, `${host} sampler`).toMatch(/sudo -S -k -H -p \S+ -- sh -c/);
+      expectNoSecret(text, `${host}'s command lines`);
+    }
+    for (const h of lab.hosts) expect(await filesWithSecrets(h.name), h.name).toEqual([]);
+    expect(await leftovers(lab)).toEqual([]);
+    // This machine: every file written during these runs under its temp folder (kept-connection sockets,
+    // certificate temps, anything else), and the lab's state folder, holds no secret. The lab's own sudo password
+    // and private key files are the expected hits; a canary holding the stats password shows the search finds one.
+    const canary = path.join(tmpdir(), `hf-canary-${randomBytes(4).toString('hex')}`);
+    writeFileSync(canary, `x ${STATS} y\n`);
+    const roots = [tmpdir(), lab.stateDir, ...(process.env.XDG_RUNTIME_DIR ? [process.env.XDG_RUNTIME_DIR] : [])];
+    const written = execFileSync('sh', ['-c', 'since=$1; shift; find "$@" -xdev -type f -size -8M -newer "$since" -print0 2>/dev/null; true', 'sh', since, ...roots])
+      .toString()
+      .split('\0')
+      .filter((f) => f && f !== lab.files.sudoPassword && f !== lab.files.key);
+    const found = written.filter((f) => {
+      const text = (() => {
+        try {
+          return readFileSync(f, 'latin1');
+        } catch {
+          return ''; // gone since, or a socket
+        }
+      })();
+      return Object.values(secrets()).some((x) => text.includes(x));
+    });
+    rmSync(canary);
+    expect(found, 'files on this machine holding a secret (besides the canary)').toEqual([canary]);
   });
 
   test('--json, and runs that fail on a wrong password: no secret in the report or the error messages', async () => {

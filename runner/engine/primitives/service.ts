@@ -5,7 +5,7 @@
 // process behind its pid file answers, as the init script's own `status` would after starting six processes.
 import { quote } from '../../transport/quote.js';
 import { initSystem } from '../facts.js';
-import type { HostContext, Step } from '../types.js';
+import { StepError, type HostContext, type Step } from '../types.js';
 import type { ServiceAction } from '../actions/types.js';
 
 export interface ServiceSpec {
@@ -40,6 +40,12 @@ function enabledCommand(name: string): string {
   return `if ${SYSTEMD}; then systemctl is-enabled --quiet ${quote(name)}; else e=1; for f in /etc/rc2.d/S??${quote(name)}; do [ -e "$f" ] && e=0; done; [ $e = 0 ]; fi`;
 }
 
+/** Exit 0 when the service is there at all: a systemd unit or a sysv script. */
+function installedCommand(name: string): string {
+  const n = quote(name);
+  return `for d in /etc/systemd/system /lib/systemd/system /usr/lib/systemd/system; do [ -e "$d"/${n}.service ] && exit 0; done; [ -e /etc/init.d/${n} ]`;
+}
+
 export function service(spec: ServiceSpec): Step {
   const status = statusCommand(spec);
   const isEnabled = enabledCommand(spec.name);
@@ -49,6 +55,12 @@ export function service(spec: ServiceSpec): Step {
     async check(h) {
       const [running, enabled] = await Promise.all([h.run(status), spec.enabled ? h.run(isEnabled) : null]);
       if (running.code === 0 && (!enabled || enabled.code === 0)) return { state: 'ok' };
+      // A dry run before the package is installed cannot know what its install leaves (Debian's postinst enables and
+      // starts most services): it stops here, as a plan that needs an earlier step's result does, rather than list
+      // an enable and a start the real run would not do.
+      if (h.dryRun && (await h.run(installedCommand(spec.name))).code !== 0) {
+        throw new StepError(`${spec.name} is not installed yet: what its service needs is known once the step that installs it has run`);
+      }
       // Only now does it matter which init runs the change.
       const init = await h.fact(initSystem);
       const actions: ServiceAction[] = [];
