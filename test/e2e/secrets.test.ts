@@ -192,7 +192,7 @@ describe.skipIf(Boolean(skip))('secrets and access (own lab)', () => {
       machine = stopMachine();
       hosts = await stopHosts();
     }
-    expect(outputs.join('\n'), 'the verbose runs printed their commands').toMatch(/\| \$ .*haproxy -c/);
+    expect(outputs.join('\n'), 'the verbose runs printed their commands').toMatch(/\| \$ upload \/etc\/haproxy\/haproxy\.cfg/);
     outputs.forEach((o, k) => expectNoSecret(o, `the output of run ${k + 1}`));
     expect([...machine].some((c) => c.includes('bin/haforge.mjs')), 'the sampler saw haforge').toBe(true);
     expectNoSecret([...machine].join('\n'), "this machine's command lines");
