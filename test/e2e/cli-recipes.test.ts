@@ -66,10 +66,11 @@ describe.skipIf(Boolean(skip))('single recipes (bookworm and trixie)', () => {
       expect(r.stdout).toMatch(/^-\s+balance roundrobin$/m);
       expect(r.stdout).toMatch(/^\+\s+balance source$/m);
       expect(r.stdout).toMatch(/^\+\s+option http-server-close$/m);
-      // And what applying it would run: haproxy's check of a copy, then the reload.
-      expect(r.stdout).toMatch(/^ {2}\$ haproxy .*-c -f '?\/etc\/haproxy\/haproxy\.cfg\.haforge-validate'?; code=\$\?; rm -f .*; exit \$code$/m);
+      // And what applying it would run: haproxy's check of a copy (after seeding the server-state file it names), then the reload.
+      expect(r.stdout).toMatch(/^ {2}\$ \{ \[ -s '?\/var\/lib\/haproxy\/server-state'? \].* && haproxy .*-c -f '?\/etc\/haproxy\/haproxy\.cfg\.haforge-validate'?; code=\$\?; rm -f .*; exit \$code$/m);
       expect(r.stdout).toMatch(/^ {2}\$ upload \/etc\/haproxy\/haproxy\.cfg \(mode 0640 root:haproxy, \d+ bytes, sha256 [0-9a-f]{64}\)$/m);
-      expect(r.stdout).toMatch(lab.init === 'systemd' ? /^ {2}\$ systemctl reload '?haproxy'?$/m : /^ {2}\$ service '?haproxy'? reload$/m);
+      // The reload, after the server states are saved for the new process to load.
+      expect(r.stdout).toMatch(lab.init === 'systemd' ? /^ {2}\$ .*show servers state.*; systemctl reload '?haproxy'?$/m : /^ {2}\$ .*show servers state.*; service '?haproxy'? reload$/m);
       expect(r.stdout).toContain('RECAP (dry run: nothing was changed)');
       // Only that recipe, on the LB only.
       expect(r.stdout).not.toMatch(/system-update|apache-install|haproxy-service|verify ›/);
