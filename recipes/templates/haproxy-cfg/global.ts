@@ -47,7 +47,10 @@ export function defaultsSection(r: Resolved): string[] {
     // while it is DOWN: a dead node is DOWN about 1 s after its first failed check instead of 4 s, and a node
     // that comes back is UP within about 1.5 s instead of up to 4 s (seen on the lab: a first run's verify
     // waited 3.5 s for new web nodes to turn green). rise 2 / fall 3 stay HAProxy's defaults.
-    `    default-server ${DYNAMIC_SERVER_DEFAULTS}`,
+    // init-addr libc: each start resolves every server's address anew. HAProxy's default with a server-state file
+    // is `last,libc`, which takes the address from the state file: `haproxy -c` then accepted a web node whose name
+    // the LB cannot resolve (it kept the old address), and only a start without that file would fail.
+    `    default-server ${DYNAMIC_SERVER_DEFAULTS} init-addr libc`,
     // Until a dead node is seen DOWN, a request sent to it is retried on another node (redispatch on every
     // retry), as the tutorial's `option redispatch` meant. Without it, requests hung ~3 s and then failed
     // (seen on the lab, apache killed on one node).
